@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mpool module entry: tunables, and bringing the components up and down in
+ * order.  Each component owns its own state; this file only sequences them.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "init.h"
+#include "mpctl.h"
+
+#define MPOOL_VERSION "0.1.0"
+
+/*
+ * Defaults match the 1.9.0 release.  Out-of-range values are clamped with a
+ * notice rather than refused, so that a stale modprobe.d line cannot keep
+ * the module from loading.
+ */
+unsigned int mpool_maxunits __read_mostly = 1024;
+module_param_named(maxunits, mpool_maxunits, uint, 0444);
+MODULE_PARM_DESC(maxunits, "Maximum number of device nodes: the control node plus active pools (8..8192, default 1024)");
+
+unsigned int mpool_rwsz_max_mb __read_mostly = 32;
+module_param_named(rwsz_max_mb, mpool_rwsz_max_mb, uint, 0444);
+MODULE_PARM_DESC(rwsz_max_mb, "Largest mblock or mlog I/O per ioctl, in MiB (1..128, default 32)");
+
+unsigned int mpool_rwconc_max __read_mostly = 8;
+module_param_named(rwconc_max, mpool_rwconc_max, uint, 0444);
+MODULE_PARM_DESC(rwconc_max, "Concurrent bios per mblock I/O (1..32, default 8)");
+
+unsigned int mpool_rsvd_bios_max __read_mostly = 16;
+module_param_named(rsvd_bios_max, mpool_rsvd_bios_max, uint, 0444);
+MODULE_PARM_DESC(rsvd_bios_max, "Bios held in reserve for metadata I/O (1..1024, default 16)");
+
+unsigned int mpool_chunk_size_kb __read_mostly = 128;
+module_param_named(chunk_size_kb, mpool_chunk_size_kb, uint, 0644);
+MODULE_PARM_DESC(chunk_size_kb, "Size of each bio of an mblock I/O, in KiB (4..1024, default 128)");
+
+unsigned int mpool_xvm_max __read_mostly = 1048576 * 128;
+module_param_named(xvm_max, mpool_xvm_max, uint, 0444);
+MODULE_PARM_DESC(xvm_max, "Maximum number of mcache maps (1024..2^30, default 2^27)");
+
+unsigned int mpool_xvm_size_max __read_mostly = 30;
+module_param_named(xvm_size_max, mpool_xvm_size_max, uint, 0444);
+MODULE_PARM_DESC(xvm_size_max, "log2 of the address space of one mcache map (27..32, default 30)");
+
+static void __init mpool_clamp(const char *name, unsigned int *val,
+			       unsigned int lo, unsigned int hi)
+{
+	unsigned int v = clamp(*val, lo, hi);
+
+	if (v != *val)
+		pr_notice("%s=%u is out of range, using %u\n", name, *val, v);
+	*val = v;
+}
+
+static void __init mpool_params_clamp(void)
+{
+	mpool_clamp("maxunits", &mpool_maxunits, 8, 8192);
+	mpool_clamp("rwsz_max_mb", &mpool_rwsz_max_mb, 1, 128);
+	mpool_clamp("rwconc_max", &mpool_rwconc_max, 1, 32);
+	mpool_clamp("rsvd_bios_max", &mpool_rsvd_bios_max, 1, 1024);
+	mpool_clamp("chunk_size_kb", &mpool_chunk_size_kb, 4, 1024);
+	mpool_clamp("xvm_max", &mpool_xvm_max, 1024, 1U << 30);
+	mpool_clamp("xvm_size_max", &mpool_xvm_size_max, 27, 32);
+}
+
+static int __init mpool_init(void)
+{
+	int rc;
+
+	mpool_params_clamp();
+
+	rc = mpctl_init();
+	if (rc)
+		return rc;
+
+	rc = mpool_selftest_run();
+	if (rc)
+		goto out_mpctl;
+
+	pr_info("version %s loaded\n", MPOOL_VERSION);
+	return 0;
+
+out_mpctl:
+	mpctl_exit();
+	return rc;
+}
+
+static void __exit mpool_exit(void)
+{
+	mpctl_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(mpool_init);
+module_exit(mpool_exit);
+
+MODULE_DESCRIPTION("Object storage media pool (mpool)");
+MODULE_AUTHOR("The mpool authors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(MPOOL_VERSION);

@@ -1,0 +1,53 @@
+/** Typed errors: every failure of a system call carries its errno, name, operation and path. */
+import { getSystemErrorMap } from 'node:util';
+
+const errnoMap = getSystemErrorMap();
+
+/** The symbolic name of an errno ("ENOENT"), or "E<n>" if unknown. */
+export function errnoName(errno: number): string {
+  return errnoMap.get(-Math.abs(errno))?.[0] ?? `E${errno}`;
+}
+
+/** The C library's message for an errno. */
+export function errnoMessage(errno: number): string {
+  return errnoMap.get(-Math.abs(errno))?.[1] ?? `unknown error ${errno}`;
+}
+
+export interface MpoolErrorInit {
+  errno: number;
+  op: string;
+  path?: string | undefined;
+  /** A sentence naming the problem, when we know more than the errno says. */
+  detail?: string | undefined;
+}
+
+export class MpoolError extends Error {
+  override readonly name = 'MpoolError';
+  /** Positive errno value, e.g. 2. */
+  readonly errno: number;
+  /** Symbolic errno, e.g. "ENOENT". */
+  readonly code: string;
+  /** What was being done: "open", "ioctl MPIOC_PROP_GET", ... */
+  readonly op: string;
+  readonly path: string | undefined;
+
+  constructor(init: MpoolErrorInit) {
+    const code = errnoName(init.errno);
+    const where = init.path ? ` ${init.path}` : '';
+    const why = init.detail ?? errnoMessage(init.errno);
+    super(`${init.op}${where}: ${why} (${code})`);
+    this.errno = Math.abs(init.errno);
+    this.code = code;
+    this.op = init.op;
+    this.path = init.path;
+  }
+
+  /** A plain object for --json output. */
+  toJSON(): { errno: number; code: string; op: string; path?: string; message: string } {
+    return { errno: this.errno, code: this.code, op: this.op, ...(this.path ? { path: this.path } : {}), message: this.message };
+  }
+}
+
+export function isMpoolError(e: unknown, code?: string): e is MpoolError {
+  return e instanceof MpoolError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,122 @@
+/**
+ * The system layer: the handful of libc calls mpool needs, bound with koffi.
+ * Each wrapper turns a -1 return into an MpoolError that carries errno, the
+ * operation and the path. Nothing above this file calls koffi directly.
+ */
+import koffi from 'koffi';
+import { MpoolError } from './errors.js';
+
+const libc = koffi.load('libc.so.6');
+
+const c_open = libc.func('int open(const char *path, int flags, uint32_t mode)');
+const c_close = libc.func('int close(int fd)');
+const c_ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
+const c_mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
+const c_munmap = libc.func('int munmap(uint64_t addr, size_t length)');
+const c_madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
+const c_mincore = libc.func('int mincore(uint64_t addr, size_t length, _Out_ uint8_t *vec)');
+const c_sysconf = libc.func('long sysconf(int name)');
+
+const SC_PAGESIZE = 30;
+
+export const O_RDONLY = 0;
+export const O_WRONLY = 0o1;
+export const O_RDWR = 0o2;
+export const O_EXCL = 0o200;
+export const O_NONBLOCK = 0o4000;
+export const O_DIRECT = 0o40000;
+export const O_CLOEXEC = 0o2000000;
+
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+
+export const MADV_NORMAL = 0;
+export const MADV_RANDOM = 1;
+export const MADV_SEQUENTIAL = 2;
+export const MADV_WILLNEED = 3;
+export const MADV_DONTNEED = 4;
+
+const MAP_FAILED = 0xffffffffffffffffn;
+
+function fail(op: string, path?: string): never {
+  throw new MpoolError({ errno: koffi.errno(), op, path });
+}
+
+export const pageSize: number = Number(c_sysconf(SC_PAGESIZE));
+
+/** open(2). Always adds O_CLOEXEC. */
+export function open(path: string, flags: number, mode = 0): number {
+  const fd = c_open(path, flags | O_CLOEXEC, mode) as number;
+  if (fd < 0) fail('open', path);
+  return fd;
+}
+
+export function close(fd: number, path?: string): void {
+  if ((c_close(fd) as number) < 0) fail('close', path);
+}
+
+/**
+ * ioctl(2) with a struct argument in `arg`, which the kernel reads and writes
+ * in place. Returns the (non-negative) result.
+ */
+export function ioctl(fd: number, request: number, arg: Uint8Array | null, what: string, path?: string): number {
+  const rc = c_ioctl(fd, request, arg) as number;
+  if (rc < 0) fail(`ioctl ${what}`, path);
+  return rc;
+}
+
+/** The address of a buffer's first byte, for the user-pointer fields of ioctl structs. */
+export function addressOf(buf: Uint8Array): bigint {
+  return buf.byteLength === 0 ? 0n : koffi.address(buf);
+}
+
+/** A live mapping. `bytes` is a zero-copy view; it must not be used after unmap(). */
+export class Mapping {
+  #ptr: unknown;
+  readonly address: bigint;
+  readonly length: number;
+  #bytes: Uint8Array | null;
+
+  constructor(ptr: unknown, length: number) {
+    this.#ptr = ptr;
+    this.address = koffi.address(ptr);
+    this.length = length;
+    this.#bytes = new Uint8Array(koffi.view(ptr, length));
+  }
+
+  get mapped(): boolean {
+    return this.#bytes !== null;
+  }
+
+  /** The mapped memory. Throws once the mapping is gone, instead of faulting. */
+  get bytes(): Uint8Array {
+    if (this.#bytes === null) throw new MpoolError({ errno: 9, op: 'mapping', detail: 'the mapping has been unmapped' });
+    return this.#bytes;
+  }
+
+  unmap(): void {
+    if (this.#bytes === null) return;
+    if ((c_munmap(this.address, this.length) as number) < 0) fail('munmap');
+    this.#bytes = null;
+    this.#ptr = null;
+  }
+}
+
+export function mmap(length: number, prot: number, flags: number, fd: number, offset: bigint, path?: string): Mapping {
+  const ptr = c_mmap(null, length, prot, flags, fd, offset);
+  if (ptr === null || koffi.address(ptr) === MAP_FAILED) fail('mmap', path);
+  return new Mapping(ptr, length);
+}
+
+export function madvise(map: Mapping, offset: number, length: number, advice: number): void {
+  if ((c_madvise(map.address + BigInt(offset), length, advice) as number) < 0) fail('madvise');
+}
+
+/** mincore(2): one byte per page, bit 0 set when the page is resident. */
+export function mincore(map: Mapping, offset = 0, length = map.length - offset): Uint8Array {
+  const vec = new Uint8Array(Math.ceil(length / pageSize));
+  if ((c_mincore(map.address + BigInt(offset), length, vec) as number) < 0) fail('mincore');
+  return vec;
+}
