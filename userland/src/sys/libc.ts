@@ -11,8 +11,10 @@ const libc = koffi.load('libc.so.6');
 const c_open = libc.func('int open(const char *path, int flags, uint32_t mode)');
 const c_close = libc.func('int close(int fd)');
 const c_ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
+const c_ioctl_addr = libc.func('int ioctl(int fd, unsigned long request, uint64_t arg)');
 const c_mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
 const c_munmap = libc.func('int munmap(uint64_t addr, size_t length)');
+const c_mprotect = libc.func('int mprotect(uint64_t addr, size_t length, int prot)');
 const c_madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
 const c_mincore = libc.func('int mincore(uint64_t addr, size_t length, _Out_ uint8_t *vec)');
 const c_sysconf = libc.func('long sysconf(int name)');
@@ -27,10 +29,12 @@ export const O_NONBLOCK = 0o4000;
 export const O_DIRECT = 0o40000;
 export const O_CLOEXEC = 0o2000000;
 
+export const PROT_NONE = 0x0;
 export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
+export const MAP_ANONYMOUS = 0x20;
 
 export const MADV_NORMAL = 0;
 export const MADV_RANDOM = 1;
@@ -63,6 +67,13 @@ export function close(fd: number, path?: string): void {
  */
 export function ioctl(fd: number, request: number, arg: Uint8Array | null, what: string, path?: string): number {
   const rc = c_ioctl(fd, request, arg) as number;
+  if (rc < 0) fail(`ioctl ${what}`, path);
+  return rc;
+}
+
+/** ioctl(2) with a raw address as the argument: for tests of the kernel's pointer checks. */
+export function ioctlAddress(fd: number, request: number, address: bigint, what: string, path?: string): number {
+  const rc = c_ioctl_addr(fd, request, address) as number;
   if (rc < 0) fail(`ioctl ${what}`, path);
   return rc;
 }
@@ -108,6 +119,10 @@ export function mmap(length: number, prot: number, flags: number, fd: number, of
   const ptr = c_mmap(null, length, prot, flags, fd, offset);
   if (ptr === null || koffi.address(ptr) === MAP_FAILED) fail('mmap', path);
   return new Mapping(ptr, length);
+}
+
+export function mprotect(map: Mapping, offset: number, length: number, prot: number): void {
+  if ((c_mprotect(map.address + BigInt(offset), length, prot) as number) < 0) fail('mprotect');
 }
 
 export function madvise(map: Mapping, offset: number, length: number, advice: number): void {

@@ -1,0 +1,61 @@
+# mpool: top-level targets.  Every target installs what it needs first
+# (scripts/setup.sh is idempotent and quick when nothing is missing).
+#
+#   make test          static checks, host tests, guest suites, harness self-tests
+#   make demo          boot the VM, load the module, drive the CLI
+#   make test-debug    the guest suites under the KASAN/lockdep/kmemleak kernel
+#   make debug-kernel  build (or reuse) that kernel
+#   make build         module + userland
+#   make codegen       regenerate userland/src/gen/ from uapi/mpool_ioctl.h
+#   make checkpatch    checkpatch.pl --strict on kmod/ and uapi/
+
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+
+.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo debug-kernel clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+module: setup
+	$(MAKE) -C kmod W=1
+
+userland: setup
+	$(NODE_BIN)/tsc -p tsconfig.build.json
+
+build: module userland
+
+codegen: setup
+	$(NODE_BIN)/tsx codegen/src/main.ts
+
+codegen-check: setup
+	$(NODE_BIN)/tsx codegen/src/main.ts --check
+
+checkpatch: setup
+	perl build/tools/checkpatch/checkpatch.pl --strict --no-tree --terse -f \
+		$$(ls kmod/*.[ch] | grep -v '\.mod\.c$$') uapi/mpool_ioctl.h
+
+test: setup
+	$(NODE_BIN)/tsx tests/run-all.ts
+
+test-host: setup
+	$(NODE_BIN)/vitest run --project host
+
+# One guest suite: make test-guest SUITE=foundation
+test-guest: setup
+	$(NODE_BIN)/tsx tests/run-all.ts --suite $(SUITE)
+
+test-debug: setup debug-kernel
+	$(NODE_BIN)/tsx tests/run-all.ts --kernel debug
+
+debug-kernel: setup
+	scripts/debug-kernel.sh
+
+demo: build
+	$(NODE_BIN)/tsx scripts/demo.ts
+
+clean:
+	$(MAKE) -C kmod clean || true
+	rm -rf dist build/vm build/kmod build/results

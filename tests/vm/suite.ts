@@ -1,0 +1,99 @@
+/**
+ * Run one guest test suite (tests/guest/<suite>/) in one boot: load the
+ * module, run a single vitest process over the suite, unload the module,
+ * collect dmesg (and kmemleak on the debug kernel), and judge the run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { boot, buildModule, BUILD, REPO, type BootResult, type DiskSpec, type GuestKernel } from './vm.js';
+
+export interface TestCase {
+  name: string;
+  status: 'passed' | 'failed' | 'skipped';
+  message?: string;
+}
+
+export interface SuiteResult {
+  suite: string;
+  boot: BootResult;
+  tests: TestCase[];
+  /** False if the vitest report is missing (the guest died first). */
+  reported: boolean;
+}
+
+interface VitestJson {
+  testResults?: {
+    name: string;
+    assertionResults?: { fullName: string; status: string; failureMessages?: string[] }[];
+  }[];
+}
+
+export function parseVitestJson(text: string): TestCase[] {
+  const j = JSON.parse(text) as VitestJson;
+  const out: TestCase[] = [];
+  for (const file of j.testResults ?? []) {
+    for (const a of file.assertionResults ?? []) {
+      const status = a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : 'skipped';
+      const tc: TestCase = { name: a.fullName, status };
+      if (a.failureMessages && a.failureMessages.length > 0) tc.message = a.failureMessages.join('\n');
+      out.push(tc);
+    }
+  }
+  return out;
+}
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The script the guest runs for a suite. */
+export function suiteScript(suite: string, ko: string, kernel: GuestKernel): string {
+  const kmemleak =
+    kernel.name === 'debug'
+      ? [
+          '# kmemleak: two scans after unload, so that every leak has aged.',
+          'if [ -w /sys/kernel/debug/kmemleak ]; then',
+          '  echo scan > /sys/kernel/debug/kmemleak; sleep 6',
+          '  echo scan > /sys/kernel/debug/kmemleak',
+          '  cat /sys/kernel/debug/kmemleak > kmemleak.txt',
+          'fi',
+        ]
+      : [];
+  return [
+    'set -u',
+    `share=$(pwd)`,
+    `echo "guest: kernel $(uname -r), suite ${suite}"`,
+    `insmod ${q(ko)} || { dmesg > dmesg.txt; exit 90; }`,
+    `cd ${q(REPO)}`,
+    `MPOOL_KO=${q(ko)} MPOOL_SUITE=${q(suite)} node node_modules/vitest/vitest.mjs run --project guest \\`,
+    `  --reporter=default --reporter=json --outputFile.json="$share/results.json" ${q(`tests/guest/${suite}`)}`,
+    'rc=$?',
+    'cd "$share"',
+    "if grep -q '^mpool ' /proc/modules; then rmmod mpool || { echo 'guest: rmmod mpool failed'; rc=91; }; fi",
+    ...kmemleak,
+    'dmesg > dmesg.txt',
+    'exit $rc',
+  ].join('\n');
+}
+
+export async function runSuite(
+  suite: string,
+  kernel: GuestKernel,
+  opts: { disks?: DiskSpec; echo?: NodeJS.WritableStream; timeoutSec?: number } = {},
+): Promise<SuiteResult> {
+  const ko = buildModule(kernel);
+  const share = join(BUILD, 'vm', 'runs', `${kernel.name}-${suite}`);
+  const bootOpts: Parameters<typeof boot>[0] = {
+    kernel,
+    share,
+    script: suiteScript(suite, ko, kernel),
+    disks: opts.disks ?? { dir: join(BUILD, 'vm', 'disks', `${kernel.name}-${suite}`), count: 2, sizeMiB: 1024 },
+    timeoutSec: opts.timeoutSec ?? (kernel.name === 'debug' ? 2400 : 900),
+  };
+  if (opts.echo) bootOpts.echo = opts.echo;
+  const result = await boot(bootOpts);
+  const report = join(share, 'results.json');
+  const reported = existsSync(report);
+  const tests = reported ? parseVitestJson(readFileSync(report, 'utf8')) : [];
+  return { suite, boot: result, tests, reported };
+}
+
+export { REPO };

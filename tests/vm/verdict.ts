@@ -1,0 +1,121 @@
+/**
+ * The verdict on a guest run: did the guest command succeed, and is the
+ * kernel log clean? Pure functions over text, so the host tests can prove
+ * that each kind of kernel report is caught.
+ */
+
+/** Kernel log lines that fail a run wherever they appear. */
+export const KERNEL_FAILURE_PATTERNS: readonly RegExp[] = [
+  /\bWARNING:/,
+  /\bBUG:/,
+  /\bOops\b/,
+  /Call Trace:/,
+  /\bKASAN\b/,
+  /\bUBSAN\b/,
+  /general protection fault/,
+  /Kernel panic/,
+  /possible circular locking dependency/,
+  /possible recursive locking/,
+  /inconsistent lock state/,
+  /sleeping function called from invalid context/,
+  /list_add corruption|list_del corruption/,
+];
+
+export interface KernelFinding {
+  line: number;
+  text: string;
+  pattern: string;
+}
+
+/** Every line of a kernel log that matches a failure pattern. */
+export function scanKernelLog(log: string): KernelFinding[] {
+  const out: KernelFinding[] = [];
+  const lines = log.split(/\r?\n/);
+  lines.forEach((text, i) => {
+    for (const re of KERNEL_FAILURE_PATTERNS) {
+      if (re.test(text)) {
+        out.push({ line: i + 1, text: text.trim(), pattern: re.source });
+        break;
+      }
+    }
+  });
+  return out;
+}
+
+export interface KmemleakReport {
+  /** The "unreferenced object 0x... (size N):" line. */
+  header: string;
+  body: string[];
+  /** True if any backtrace frame is in the named module. */
+  inModule: boolean;
+}
+
+/** Split /sys/kernel/debug/kmemleak output into reports, marking those that point into `module`. */
+export function parseKmemleak(text: string, module = 'mpool'): KmemleakReport[] {
+  const reports: KmemleakReport[] = [];
+  let cur: KmemleakReport | null = null;
+  const tag = `[${module}]`;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^unreferenced object/.test(line)) {
+      cur = { header: line.trim(), body: [], inModule: false };
+      reports.push(cur);
+    } else if (cur && line.trim() !== '') {
+      cur.body.push(line);
+      if (line.includes(tag)) cur.inModule = true;
+    }
+  }
+  return reports;
+}
+
+/** The exit status the guest reported on the console, or null if it never did. */
+export function guestExitCode(console: string): number | null {
+  const m = [...console.matchAll(/MPOOL_VM_EXIT=(\d+)/g)].pop();
+  return m ? Number(m[1]) : null;
+}
+
+export interface Verdict {
+  ok: boolean;
+  reasons: string[];
+  findings: KernelFinding[];
+  leaks: KmemleakReport[];
+}
+
+export interface VerdictInput {
+  console: string;
+  dmesg: string;
+  exitCode: number | null;
+  timedOut: boolean;
+  kmemleak?: string;
+  /** A run that is meant to fail the guest command (harness self-tests). */
+  expectGuestFailure?: boolean;
+}
+
+export function judge(input: VerdictInput): Verdict {
+  const reasons: string[] = [];
+  if (input.timedOut) reasons.push('the guest timed out');
+  else if (input.exitCode === null) reasons.push('the guest died without reporting an exit status (panic or crash)');
+  else if (input.exitCode !== 0 && !input.expectGuestFailure) reasons.push(`the guest command exited with status ${input.exitCode}`);
+
+  // The console and dmesg overlap; report each distinct line once.
+  const seen = new Set<string>();
+  const findings = [...scanKernelLog(input.console), ...scanKernelLog(input.dmesg)].filter((f) => {
+    const key = f.text.replace(/^\[[^\]]*\]\s*/, '').replace(/^[\d.]+\s+/, '');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (findings.length > 0) reasons.push(`the kernel log has ${findings.length} failure line(s)`);
+
+  const leaks = parseKmemleak(input.kmemleak ?? '').filter((r) => r.inModule);
+  if (leaks.length > 0) reasons.push(`kmemleak found ${leaks.length} unreferenced object(s) allocated by mpool`);
+
+  return { ok: reasons.length === 0, reasons, findings, leaks };
+}
+
+/** A human-readable account of a failed verdict. */
+export function formatVerdict(v: Verdict, max = 40): string {
+  const out = v.reasons.map((r) => `  - ${r}`);
+  for (const f of v.findings.slice(0, max)) out.push(`    ${f.text}`);
+  for (const l of v.leaks.slice(0, 5)) out.push(`    ${l.header}`, ...l.body.slice(0, 12).map((b) => `      ${b.trim()}`));
+  return out.join('\n');
+}

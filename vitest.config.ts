@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+/*
+ * Two projects. "host" runs anywhere, fast. "guest" runs inside the QEMU
+ * guest, one vitest process per boot (tests/vm/suite.ts starts it), with
+ * files run one after another in a single process: they share the kernel.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'host',
+          include: ['tests/host/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'guest',
+          include: ['tests/guest/**/*.test.ts'],
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          sequence: { shuffle: false },
+        },
+      },
+    ],
+  },
+});
