@@ -25,6 +25,7 @@
 
 #include <linux/capability.h>
 #include <linux/cdev.h>
+#include <linux/error-injection.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/kernel.h>
@@ -304,8 +305,9 @@ static void mpc_unit_release(struct device *dev)
 	kfree(unit);
 }
 
-static int mpc_unit_create(const char *name, bool ctl, kuid_t uid, kgid_t gid,
-			   umode_t mode, struct mpc_unit **unitp)
+static noinline int mpc_unit_create(const char *name, bool ctl, kuid_t uid,
+				    kgid_t gid, umode_t mode,
+				    struct mpc_unit **unitp)
 {
 	struct mpc_unit *unit;
 	int minor, rc;
@@ -355,6 +357,8 @@ out_put:
 	put_device(&unit->dev);
 	return rc;
 }
+
+ALLOW_ERROR_INJECTION(mpc_unit_create, ERRNO);
 
 /* Unregister the node; open files keep the unit alive until they close. */
 static void mpc_unit_destroy(struct mpc_unit *unit)

@@ -1,0 +1,68 @@
+/**
+ * Fault injection for guest suites, aimed at the module's own code: the
+ * debug kernel's fail_function (any function marked ALLOW_ERROR_INJECTION)
+ * and failslab restricted to one task. The stock Debian kernel has neither;
+ * faultInjectionAvailable() says so, and tests that need it are skipped
+ * there (and reported as skipped, never as passed).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+
+const FAIL_FUNCTION = '/sys/kernel/debug/fail_function';
+const FAILSLAB = '/sys/kernel/debug/failslab';
+
+export function faultInjectionAvailable(): boolean {
+  return existsSync(`${FAIL_FUNCTION}/inject`) && existsSync(`${FAILSLAB}/probability`);
+}
+
+function put(path: string, value: string | number): void {
+  writeFileSync(path, `${value}\n`);
+}
+
+export interface Injection {
+  /** Stop injecting. Safe to call twice. */
+  restore(): void;
+}
+
+/**
+ * Make `func` (an ALLOW_ERROR_INJECTION function of ours) return -errno,
+ * `times` times (default: every call until restore()).
+ */
+export function injectFunctionError(func: string, errno: number, opts: { times?: number } = {}): Injection {
+  put(`${FAIL_FUNCTION}/inject`, func);
+  put(`${FAIL_FUNCTION}/${func}/retval`, -errno);
+  put(`${FAIL_FUNCTION}/probability`, 100);
+  put(`${FAIL_FUNCTION}/interval`, 1);
+  put(`${FAIL_FUNCTION}/times`, opts.times ?? -1);
+  put(`${FAIL_FUNCTION}/verbose`, 1);
+  let active = true;
+  return {
+    restore(): void {
+      if (!active) return;
+      active = false;
+      put(`${FAIL_FUNCTION}/inject`, `!${func}`);
+    },
+  };
+}
+
+/**
+ * Fail the next `times` slab allocations made by this thread only (task
+ * filter + /proc/thread-self/make-it-fail), e.g. around one ioctl.
+ */
+export function failSlabInThisThread(times = 1): Injection {
+  put(`${FAILSLAB}/task-filter`, 'Y');
+  put(`${FAILSLAB}/ignore-gfp-wait`, 'N');
+  put(`${FAILSLAB}/probability`, 100);
+  put(`${FAILSLAB}/interval`, 1);
+  put(`${FAILSLAB}/times`, times);
+  put(`${FAILSLAB}/verbose`, 1);
+  put('/proc/thread-self/make-it-fail', 1);
+  let active = true;
+  return {
+    restore(): void {
+      if (!active) return;
+      active = false;
+      put('/proc/thread-self/make-it-fail', 0);
+      put(`${FAILSLAB}/probability`, 0);
+    },
+  };
+}
