@@ -1,7 +1,6 @@
 /** Helpers for tests that run inside the guest, as root, with the module built. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { MpoolError } from '../../userland/src/sys/errors.js';
 import { scanKernelLog, type KernelFinding } from '../vm/verdict.js';
 
 export const KO = process.env.MPOOL_KO ?? '';
@@ -46,15 +45,6 @@ export function kernelFailuresSince(marker: string): KernelFinding[] {
   return scanKernelLog(kernelLogSince(marker));
 }
 
-/** The MpoolError a call throws (fails the test if it throws anything else, or nothing). */
-export function errorOf(fn: () => unknown): MpoolError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MpoolError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
+export { errorOf } from '../expect-error.js';
 
 export const exists = existsSync;

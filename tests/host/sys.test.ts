@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { IOCTLS } from '../../userland/src/gen/ioctl.js';
-import { MpoolError, errnoName } from '../../userland/src/sys/errors.js';
+import { errnoName } from '../../userland/src/sys/errors.js';
+import { errorOf } from '../expect-error.js';
 import * as sys from '../../userland/src/sys/libc.js';
-
-function thrown(fn: () => unknown): MpoolError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MpoolError) return e;
-    throw e;
-  }
-  throw new Error('expected an MpoolError');
-}
 
 describe('system layer', () => {
   it('open of a missing path gives a typed error with errno, name, operation and path', () => {
-    const e = thrown(() => sys.open('/nonexistent/mpoolctl', sys.O_RDONLY));
+    const e = errorOf(() => sys.open('/nonexistent/mpoolctl', sys.O_RDONLY));
     expect(e.errno).toBe(2);
     expect(e.code).toBe('ENOENT');
     expect(e.op).toBe('open');
@@ -27,7 +18,7 @@ describe('system layer', () => {
   it('an mpool ioctl on a device that does not know it is ENOTTY', () => {
     const fd = sys.open('/dev/null', sys.O_RDONLY);
     try {
-      const e = thrown(() => sys.ioctl(fd, IOCTLS.MPIOC_PROP_GET.request, new Uint8Array(16), 'MPIOC_PROP_GET', '/dev/null'));
+      const e = errorOf(() => sys.ioctl(fd, IOCTLS.MPIOC_PROP_GET.request, new Uint8Array(16), 'MPIOC_PROP_GET', '/dev/null'));
       expect(e.code).toBe('ENOTTY');
       expect(e.op).toBe('ioctl MPIOC_PROP_GET');
     } finally {
@@ -36,7 +27,7 @@ describe('system layer', () => {
   });
 
   it('close of a bad fd is EBADF', () => {
-    expect(thrown(() => sys.close(1_000_000)).code).toBe('EBADF');
+    expect(errorOf(() => sys.close(1_000_000)).code).toBe('EBADF');
   });
 
   it('mmap gives a zero-copy view; mincore and madvise work on it; munmap ends it', () => {
@@ -53,12 +44,12 @@ describe('system layer', () => {
     expect(m.bytes[0]).toBe(0); // private anonymous memory is dropped by DONTNEED
     m.unmap();
     expect(m.mapped).toBe(false);
-    expect(thrown(() => m.bytes).code).toBe('EBADF');
+    expect(errorOf(() => m.bytes).code).toBe('EBADF');
     m.unmap(); // idempotent
   });
 
   it('mmap failure is a typed error', () => {
-    expect(thrown(() => sys.mmap(4096, sys.PROT_READ, sys.MAP_SHARED, 1_000_000, 0n)).code).toBe('EBADF');
+    expect(errorOf(() => sys.mmap(4096, sys.PROT_READ, sys.MAP_SHARED, 1_000_000, 0n)).code).toBe('EBADF');
   });
 
   it('addressOf gives the address the kernel will see', () => {
