@@ -1,5 +1,49 @@
 /** mpool: the typed library. */
 export { Control, summarize, type PoolSummary } from './lib/control.js';
+export {
+  Pools,
+  type ActivateOptions,
+  type CreateOptions,
+  type DestroyOptions,
+  type DestroyResult,
+  type PoolsOptions,
+  type PoolsScanResult,
+  type RenameOptions,
+  type RenameResult,
+  type ScanAction,
+  type ScanOptions,
+} from './lib/pools.js';
+export { Pool, poolNodePath, withPool, type AddDeviceOptions, type PoolOpenOptions, type SetPropsRequest } from './lib/pool.js';
+export {
+  fromMpoolParams,
+  toMpoolParams,
+  type PoolCreateParams,
+  type PoolHealth,
+  type PoolParams,
+  type PoolParamsUpdate,
+} from './lib/params.js';
+export type { DeviceProps, DeviceStatus, MediaClassInfo, PoolDevice, PoolProps, PoolUsage } from './lib/props.js';
+export {
+  computePdProp,
+  measureDevice,
+  physIfFor,
+  zonePagesForMiB,
+  type DeviceMeasurement,
+  type GeometryOptions,
+  type MediaClass,
+} from './lib/device.js';
+export { parseSuperblock, chooseSuperblock, type Superblock, type SuperblockCopy, type SuperblockRead } from './lib/superblock.js';
+export {
+  scanDevices,
+  readDevice,
+  groupPools,
+  parsePartitions,
+  type ScanResult,
+  type ScannedPool,
+  type ScannedDevice,
+  type ScanProblem,
+} from './lib/scan.js';
+export { poolNameProblem, isValidPoolName, looksLikeUuid, POOL_NAME_MAX } from './lib/names.js';
 export { formatUuid, parseUuid } from './lib/uuid.js';
 export { MpoolError, errnoName, errnoMessage, isMpoolError } from './sys/errors.js';
 export * as constants from './gen/constants.js';

@@ -1,14 +1,4 @@
-/** The mpool command line. One file per command under commands/. */
-import { Command } from 'commander';
-import { VERSION } from '../version.js';
-import { listCommand } from './commands/list.js';
+/** The mpool binary: run the CLI on process.argv and exit with its status. */
+import { runArgs } from './program.js';
 
-export function program(): Command {
-  return new Command('mpool')
-    .description('manage object storage media pools')
-    .version(VERSION, '-V, --version', 'print the version')
-    .option('-v, --verbose', 'say more')
-    .addCommand(listCommand());
-}
-
-await program().parseAsync(process.argv);
+process.exitCode = await runArgs(process.argv.slice(2));

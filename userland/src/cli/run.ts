@@ -1,7 +1,8 @@
 /**
  * Every command returns data; this wrapper prints it (human text, or JSON
  * with --json) and turns errors into a message naming the problem and a
- * non-zero exit status.
+ * non-zero exit status. Output goes through `io`, so that the CLI can also
+ * run in-process (runCli in program.ts).
  */
 import { MpoolError } from '../sys/errors.js';
 import { toJson } from './format.js';
@@ -14,8 +15,37 @@ export class UsageError extends Error {
 export interface Rendered {
   /** The data, printed as is under --json. */
   data: unknown;
-  /** The human form. */
+  /** The human form; nothing is printed when empty. */
   text: string;
+  /** Exit status for a partial failure that still has output (default 0). */
+  status?: number;
+}
+
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+  exit(status: number): void;
+}
+
+const processIo: CliIo = {
+  out: (s) => void process.stdout.write(s),
+  err: (s) => void process.stderr.write(s),
+  exit: (status) => {
+    process.exitCode = status;
+  },
+};
+
+let io: CliIo = processIo;
+
+export function currentIo(): CliIo {
+  return io;
+}
+
+/** Swap the output channels; returns the previous ones. */
+export function setIo(next: CliIo): CliIo {
+  const prev = io;
+  io = next;
+  return prev;
 }
 
 export function exitCodeFor(e: unknown): number {
@@ -24,17 +54,24 @@ export function exitCodeFor(e: unknown): number {
   return 1;
 }
 
+/** The -v logger: one line to stderr per step, or nothing. */
+export function verboseLog(verbose: boolean | undefined): (message: string) => void {
+  return verbose ? (m) => io.err(`mpool: ${m}\n`) : () => undefined;
+}
+
 export async function runCommand(json: boolean, action: () => Rendered | Promise<Rendered>): Promise<void> {
   try {
     const r = await action();
-    process.stdout.write(`${json ? toJson(r.data) : r.text}\n`);
+    const text = json ? toJson(r.data) : r.text;
+    if (text !== '') io.out(`${text}\n`);
+    if (r.status) io.exit(r.status);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     if (json) {
       const detail = err instanceof MpoolError ? err.toJSON() : { message: err.message };
-      process.stdout.write(`${toJson({ error: detail })}\n`);
+      io.out(`${toJson({ error: detail })}\n`);
     }
-    process.stderr.write(`mpool: ${err.message}\n`);
-    process.exitCode = exitCodeFor(err);
+    io.err(`mpool: ${err.message}\n`);
+    io.exit(exitCodeFor(err));
   }
 }

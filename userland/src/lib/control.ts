@@ -1,7 +1,6 @@
 /**
- * The control node, /dev/mpoolctl: pool management. This module holds what
- * works with the current kernel module (listing active pools); create,
- * activate and the rest arrive with the pool component.
+ * The control node, /dev/mpoolctl: the list of active pools. Pool
+ * management (create, activate, ...) is in pools.ts, on top of this.
  */
 import { MPC_DEV_CTLPATH, MpiocListCmd } from '../gen/constants.js';
 import { IOCTLS } from '../gen/ioctl.js';
@@ -10,6 +9,7 @@ import { isMpoolError, MpoolError } from '../sys/errors.js';
 import * as sys from '../sys/libc.js';
 import { ioctlStruct } from '../uapi/ioctl.js';
 import { viewOf } from '../uapi/runtime.js';
+import { fromProp, type PoolProps } from './props.js';
 import { formatUuid } from './uuid.js';
 
 export interface PoolSummary {
@@ -77,6 +77,15 @@ export class Control {
 
   /** Every active pool (PROP_GET in list mode). */
   listPools(max = 256): PoolSummary[] {
+    return this.#list(max).map(summarize);
+  }
+
+  /** Every active pool with its parameters, devices and usage. */
+  listPoolProps(max = 256): PoolProps[] {
+    return this.#list(max).map(fromProp);
+  }
+
+  #list(max: number): Prop[] {
     const listv = Buffer.alloc(max * MpiocProp.size);
     const out = ioctlStruct(
       this.fd,
@@ -87,6 +96,6 @@ export class Control {
     );
     const dv = viewOf(listv);
     const n = Math.min(out.ls_listc, max);
-    return Array.from({ length: n }, (_, i) => summarize(MpiocProp.decode(dv, i * MpiocProp.size)));
+    return Array.from({ length: n }, (_, i) => MpiocProp.decode(dv, i * MpiocProp.size));
   }
 }

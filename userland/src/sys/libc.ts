@@ -18,6 +18,10 @@ const c_mprotect = libc.func('int mprotect(uint64_t addr, size_t length, int pro
 const c_madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
 const c_mincore = libc.func('int mincore(uint64_t addr, size_t length, _Out_ uint8_t *vec)');
 const c_sysconf = libc.func('long sysconf(int name)');
+// Addresses, not buffers: O_DIRECT needs the caller's aligned memory used as is.
+const c_pread = libc.func('int64_t pread(int fd, uint64_t buf, size_t count, int64_t offset)');
+const c_pwrite = libc.func('int64_t pwrite(int fd, uint64_t buf, size_t count, int64_t offset)');
+const c_fsync = libc.func('int fsync(int fd)');
 
 const SC_PAGESIZE = 30;
 
@@ -35,6 +39,12 @@ export const PROT_WRITE = 0x2;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
+
+/* Block device ioctls (linux/fs.h), for measuring a device. */
+export const BLKSSZGET = 0x1268; // int: logical block size
+export const BLKIOOPT = 0x1279; // unsigned int: optimal I/O size
+export const BLKPBSZGET = 0x127b; // unsigned int: physical block size
+export const BLKGETSIZE64 = 0x80081272; // u64: size in bytes
 
 export const MADV_NORMAL = 0;
 export const MADV_RANDOM = 1;
@@ -134,4 +144,47 @@ export function mincore(map: Mapping, offset = 0, length = map.length - offset):
   const vec = new Uint8Array(Math.ceil(length / pageSize));
   if ((c_mincore(map.address + BigInt(offset), length, vec) as number) < 0) fail('mincore');
   return vec;
+}
+
+/**
+ * pread(2) into a mapping (page aligned, as O_DIRECT wants): `length` bytes
+ * at `position` of the file into `map` at `offset`. Returns the bytes read,
+ * which is less than `length` at the end of the file.
+ */
+export function pread(fd: number, map: Mapping, offset: number, length: number, position: bigint, path?: string): number {
+  if (offset < 0 || length < 0 || offset + length > map.length) throw new RangeError(`pread: ${length} bytes at ${offset} do not fit the mapping`);
+  const n = Number(c_pread(fd, map.address + BigInt(offset), length, position));
+  if (n < 0) fail('pread', path);
+  return n;
+}
+
+/** pwrite(2) from a mapping: the counterpart of pread(). Returns the bytes written. */
+export function pwrite(fd: number, map: Mapping, offset: number, length: number, position: bigint, path?: string): number {
+  if (offset < 0 || length < 0 || offset + length > map.length) throw new RangeError(`pwrite: ${length} bytes at ${offset} do not fit the mapping`);
+  const n = Number(c_pwrite(fd, map.address + BigInt(offset), length, position));
+  if (n < 0) fail('pwrite', path);
+  return n;
+}
+
+export function fsync(fd: number, path?: string): void {
+  if ((c_fsync(fd) as number) < 0) fail('fsync', path);
+}
+
+/** An anonymous, private, read-write mapping: page-aligned scratch memory for O_DIRECT. */
+export function anonymousMapping(length: number): Mapping {
+  return mmap(length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);
+}
+
+/** BLKGETSIZE64: the size of a block device, in bytes. */
+export function blockDeviceSize(fd: number, path?: string): bigint {
+  const b = Buffer.alloc(8);
+  ioctl(fd, BLKGETSIZE64, b, 'BLKGETSIZE64', path);
+  return b.readBigUInt64LE(0);
+}
+
+/** One of the block device ioctls that return a 32-bit integer (BLKSSZGET, BLKPBSZGET, BLKIOOPT). */
+export function blockDeviceU32(fd: number, request: number, what: string, path?: string): number {
+  const b = Buffer.alloc(8);
+  ioctl(fd, request, b, what, path);
+  return b.readUInt32LE(0);
 }

@@ -1,0 +1,102 @@
+/**
+ * The mpool command line: one file per command under commands/. program()
+ * builds it; runCli() runs it in-process with the output captured (tests,
+ * embedding); main.ts runs it for the binary.
+ */
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { activateCommand } from './commands/activate.js';
+import { addCommand } from './commands/add.js';
+import { createCommand } from './commands/create.js';
+import { deactivateCommand } from './commands/deactivate.js';
+import { destroyCommand } from './commands/destroy.js';
+import { getCommand } from './commands/get.js';
+import { listCommand } from './commands/list.js';
+import { renameCommand } from './commands/rename.js';
+import { scanCommand } from './commands/scan.js';
+import { setCommand } from './commands/set.js';
+import { currentIo, setIo, type CliIo } from './run.js';
+
+/** Throw instead of exiting, and write through the CLI's io; on every command. */
+function configure(cmd: Command): Command {
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: (s) => currentIo().out(s),
+    writeErr: (s) => currentIo().err(s),
+  });
+  cmd.commands.forEach(configure);
+  return cmd;
+}
+
+export function program(): Command {
+  const p = new Command('mpool')
+    .description('create and manage object storage media pools')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('-v, --verbose', 'say what is being done, on stderr')
+    .addCommand(createCommand())
+    .addCommand(addCommand())
+    .addCommand(activateCommand())
+    .addCommand(deactivateCommand())
+    .addCommand(destroyCommand())
+    .addCommand(listCommand())
+    .addCommand(getCommand())
+    .addCommand(setCommand())
+    .addCommand(renameCommand())
+    .addCommand(scanCommand());
+  return configure(p);
+}
+
+/** Exit status for an error commander raised itself: 0 for help and version, 2 for bad usage. */
+export function commanderStatus(e: CommanderError): number {
+  return e.exitCode === 0 ? 0 : 2;
+}
+
+/** Parse and run `args` (without "node mpool"); returns the exit status. */
+export async function runArgs(args: readonly string[]): Promise<number> {
+  let status = 0;
+  const outer = currentIo();
+  const prev = setIo({
+    out: (s) => outer.out(s),
+    err: (s) => outer.err(s),
+    exit: (s) => {
+      status = s;
+    },
+  });
+  try {
+    await program().parseAsync([...args], { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    status = commanderStatus(e);
+  } finally {
+    setIo(prev);
+  }
+  return status;
+}
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in-process with its output captured. */
+export async function runCli(args: readonly string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    out: (s) => {
+      stdout += s;
+    },
+    err: (s) => {
+      stderr += s;
+    },
+    exit: () => undefined,
+  };
+  const prev = setIo(io);
+  try {
+    const status = await runArgs(args);
+    return { status, stdout, stderr };
+  } finally {
+    setIo(prev);
+  }
+}
