@@ -7,7 +7,9 @@
 #ifndef MPOOL_COMPAT_H
 #define MPOOL_COMPAT_H
 
+#include <linux/blkdev.h>
 #include <linux/device.h>
+#include <linux/fs.h>
 
 /* 6.2 made the device argument of the devnode callbacks const. */
 #ifdef MPOOL_HAVE_CONST_DEVNODE
@@ -21,6 +23,58 @@
 #define mpool_class_create(name) class_create(name)
 #else
 #define mpool_class_create(name) class_create(THIS_MODULE, name)
+#endif
+
+/* 6.3 made the device argument of the uevent callback const. */
+#ifdef MPOOL_HAVE_CONST_UEVENT
+#define MPOOL_UEVENT_CONST const
+#else
+#define MPOOL_UEVENT_CONST
+#endif
+
+/*
+ * Exclusive read-write open of a block device by path.  6.9 returns a
+ * struct file; earlier kernels a block_device plus the mode to close with.
+ */
+#ifdef MPOOL_HAVE_BDEV_FILE_OPEN
+static inline int mpool_bdev_open(const char *path, void *holder,
+				  struct block_device **bdev, void **handle)
+{
+	struct file *f = bdev_file_open_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
+						 holder, NULL);
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	*bdev = file_bdev(f);
+	*handle = f;
+	return 0;
+}
+
+static inline void mpool_bdev_close(struct block_device *bdev, void *handle,
+				    void *holder)
+{
+	fput(handle);
+}
+#else
+#define MPOOL_BDEV_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
+
+static inline int mpool_bdev_open(const char *path, void *holder,
+				  struct block_device **bdev, void **handle)
+{
+	struct block_device *b = blkdev_get_by_path(path, MPOOL_BDEV_MODE, holder);
+
+	if (IS_ERR(b))
+		return PTR_ERR(b);
+	*bdev = b;
+	*handle = NULL;
+	return 0;
+}
+
+static inline void mpool_bdev_close(struct block_device *bdev, void *handle,
+				    void *holder)
+{
+	blkdev_put(bdev, MPOOL_BDEV_MODE);
+}
 #endif
 
 #endif /* MPOOL_COMPAT_H */

@@ -11,8 +11,12 @@
  * Locking.  mpc.lock (a mutex) protects mpc.units, the minor -> unit map.
  * A slot holds NULL while its unit is being created or torn down, so open()
  * either finds a fully registered unit and takes a reference under the lock,
- * or fails with ENODEV.  Nothing else is shared between ioctls in this file;
- * each command's handler documents the locks of the component it calls.
+ * or fails with ENODEV.  mpc.mgmt serializes the pool management commands
+ * (create, activate, deactivate, destroy, rename).  A pool unit's open_lock
+ * covers its open count and exclusivity; its io_lock (an rwsem) is held
+ * shared by every command on the pool and exclusively while the pool is
+ * detached from the unit, so no command ever sees a pool being torn down.
+ * Order: mgmt, then open_lock, then io_lock, then the pool's own locks.
  *
  * Dispatch.  A command is accepted only if its magic, number, direction and
  * size all match the table below exactly; anything else is ENOTTY.  The
@@ -32,12 +36,14 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "mpool_ioctl.h"
 #include "compat.h"
 #include "init.h"
+#include "mp.h"
 #include "mpctl.h"
 
 /* The control node's owner and mode; pool nodes carry their own. */
@@ -60,16 +66,28 @@ MODULE_PARM_DESC(ctl_mode, "Permission bits of /dev/mpoolctl (default 0664)");
  * @uid:   owner of the node
  * @gid:   group of the node
  * @mode:  permission bits of the node
+ * @open_lock:  protects @open_count, @excl and @dead
+ * @open_count: open files (pool units)
+ * @excl:       opened with O_EXCL
+ * @dead:       the pool is gone; opens fail and commands get ENODEV
+ * @io_lock:    shared by commands on @pool, exclusive to detach it
+ * @pool:       the pool this node presents (NULL for the control node)
  */
 struct mpc_unit {
-	struct device	dev;
-	bool		ctl;
-	kuid_t		uid;
-	kgid_t		gid;
-	umode_t		mode;
+	struct device		dev;
+	bool			ctl;
+	kuid_t			uid;
+	kgid_t			gid;
+	umode_t			mode;
+	struct mutex		open_lock;	/* see above */
+	unsigned int		open_count;
+	bool			excl;
+	bool			dead;
+	struct rw_semaphore	io_lock;
+	struct mpool		*pool;
 };
 
-static inline struct mpc_unit *dev_to_unit(MPOOL_DEVNODE_CONST struct device *dev)
+static inline struct mpc_unit *dev_to_unit(const struct device *dev)
 {
 	return container_of(dev, struct mpc_unit, dev);
 }
@@ -79,6 +97,7 @@ static struct {
 	struct cdev		cdev;
 	struct class		*class;
 	struct mpc_unit		*ctl;
+	struct mutex		mgmt;	/* serializes pool management */
 	struct mutex		lock;	/* protects units */
 	struct idr		units;	/* minor -> unit, NULL while in flux */
 } mpc;
@@ -89,7 +108,8 @@ static struct {
 #define MPC_IOC_RDONLY	0x4	/* allowed on a file opened read-only */
 #define MPC_IOC_ADMIN	0x8	/* needs CAP_SYS_ADMIN */
 
-typedef int mpc_ioc_handler_t(struct mpc_unit *unit, struct file *file, void *arg);
+typedef int mpc_ioc_handler_t(struct mpc_unit *unit, struct file *file, unsigned int cmd,
+			      void *arg);
 
 struct mpc_ioc {
 	unsigned int		cmd;
@@ -97,23 +117,374 @@ struct mpc_ioc {
 	mpc_ioc_handler_t	*handler;	/* NULL: not implemented yet */
 };
 
+static int mpc_unit_create(const char *name, bool ctl, kuid_t uid, kgid_t gid,
+			   umode_t mode, struct mpool *pool, struct mpc_unit **unitp);
+static void mpc_unit_destroy(struct mpc_unit *unit);
+
 /*
- * PROP_GET.  On the control node it lists every active pool.  Pools cannot
- * be activated by this version of the module yet, so the list it returns is
- * the true one: empty.
+ * The device list of a management command: @n newline-separated paths at
+ * @upaths (@size bytes) and, if @uprops, @n pd_prop.  On success the
+ * caller frees dl->path[0] (the copied buffer).
  */
-static int mpc_prop_get(struct mpc_unit *unit, struct file *file, void *arg)
+static int mpc_devlist_get(struct mp_devlist *dl, u32 n, u32 size,
+			   const char __user *upaths, const struct pd_prop __user *uprops)
 {
-	struct mpioc_list *ls = arg;
+	char *buf, *cur;
+	u32 i;
 
-	if (!unit->ctl)
-		return -EOPNOTSUPP;
-
-	if (ls->ls_cmd != MPIOC_LIST_CMD_PROP_LIST)
+	memset(dl, 0, sizeof(*dl));
+	if (n < 1 || n > MP_MED_NUMBER)
+		return -EDOM;
+	if (!upaths || size < 2 || size > n * PATH_MAX)
 		return -EINVAL;
 
-	ls->ls_listc = 0;
+	buf = memdup_user_nul(upaths, size);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	if (uprops && copy_from_user(dl->prop, uprops, n * sizeof(dl->prop[0]))) {
+		kfree(buf);
+		return -EFAULT;
+	}
+
+	cur = buf;
+	for (i = 0; i < n; i++) {
+		dl->path[i] = strsep(&cur, "\n");
+		if (!dl->path[i] || !dl->path[i][0] ||
+		    (i && !strcmp(dl->path[i], dl->path[0]))) {
+			kfree(buf);
+			return -EINVAL;
+		}
+	}
+	dl->path[0] = buf;	/* strsep returned buf first: one allocation */
+	dl->n = n;
 	return 0;
+}
+
+/* Activate and present a pool; the module stays loaded while it is active. */
+static int mpc_pool_activate(struct mpool_params *params, u32 flags,
+			     const struct mp_devlist *dl)
+{
+	struct mpc_unit *unit;
+	struct mpool *pool;
+	int rc;
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+
+	rc = mp_activate(params, flags, dl, &pool);
+	if (rc)
+		goto out_put;
+
+	rc = mpc_unit_create(pool->name, false,
+			     make_kuid(&init_user_ns, params->mp_uid),
+			     make_kgid(&init_user_ns, params->mp_gid),
+			     params->mp_mode & 0777, pool, &unit);
+	if (rc) {
+		mp_deactivate(pool);
+		goto out_put;
+	}
+	pool->owner = unit;
+	return 0;
+
+out_put:
+	module_put(THIS_MODULE);
+	return rc;
+}
+
+/*
+ * Detach a pool from its node and deactivate it.  A pool in use is EBUSY,
+ * unless @force: then files still open on the node get ENODEV from now on.
+ */
+static int mpc_pool_deactivate(struct mpool *pool, bool force)
+{
+	struct mpc_unit *unit = pool->owner;
+
+	mutex_lock(&unit->open_lock);
+	if (unit->open_count && !force) {
+		mutex_unlock(&unit->open_lock);
+		return -EBUSY;
+	}
+	unit->dead = true;
+	mutex_unlock(&unit->open_lock);
+
+	/* Wait out every command in flight on the pool. */
+	down_write(&unit->io_lock);
+	unit->pool = NULL;
+	up_write(&unit->io_lock);
+
+	if (force && unit->open_count)
+		pr_warn("pool %s: forced down with %u open file(s)\n", pool->name,
+			unit->open_count);
+	mpc_unit_destroy(unit);
+	mp_deactivate(pool);
+	module_put(THIS_MODULE);
+	return 0;
+}
+
+/* MP_CREATE, MP_ACTIVATE, MP_DESTROY and MP_RENAME (control node). */
+static int mpc_mp_cmd(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_mpool *mpi = arg;
+	struct mpool_params *params = &mpi->mp_params;
+	bool force = mpi->mp_flags & BIT(MP_FLAGS_FORCE);
+	struct mp_devlist dl;
+	struct mpool *pool;
+	int rc;
+
+	rc = mp_name_check(params->mp_name, sizeof(params->mp_name));
+	if (rc)
+		return rc;
+	rc = mpc_devlist_get(&dl, mpi->mp_dpathc, mpi->mp_dpathssz, mpi->mp_dpaths,
+			     mpi->mp_pd_prop);
+	if (rc)
+		return rc;
+	if (!mpi->mp_pd_prop) {
+		rc = -EINVAL;
+		goto out_free;
+	}
+
+	mutex_lock(&mpc.mgmt);
+	pool = mp_find(params->mp_name);
+	switch (cmd) {
+	case MPIOC_MP_CREATE:
+		if (pool) {
+			rc = -EEXIST;
+			break;
+		}
+		rc = mp_create(params, mpi->mp_flags, &dl);
+		if (rc)
+			break;
+		rc = mpc_pool_activate(params, 0, &dl);
+		if (rc)
+			mp_destroy(params->mp_name, BIT(MP_FLAGS_FORCE), &dl);
+		break;
+
+	case MPIOC_MP_ACTIVATE:
+		/* Already active under this name: nothing to do, as in 1.9.0. */
+		if (pool)
+			mp_params_get(pool, params);
+		else
+			rc = mpc_pool_activate(params, mpi->mp_flags, &dl);
+		break;
+
+	case MPIOC_MP_DESTROY:
+		if (pool)
+			rc = mpc_pool_deactivate(pool, force);
+		if (!rc)
+			rc = mp_destroy(params->mp_name, mpi->mp_flags, &dl);
+		break;
+
+	case MPIOC_MP_RENAME:
+		rc = pool ? -EEXIST : mp_rename(params->mp_name, mpi->mp_flags, &dl);
+		break;
+
+	default:
+		rc = -ENOTTY;
+	}
+	mutex_unlock(&mpc.mgmt);
+
+	/* Only the documented fields go back; reserved ones are zero. */
+	mpi->mp_rsvd1 = 0;
+	mpi->mp_rsvd2 = 0;
+out_free:
+	kfree(dl.path[0]);
+	return rc;
+}
+
+static int mpc_mp_deactivate(struct mpc_unit *unit, struct file *file, unsigned int cmd,
+			     void *arg)
+{
+	struct mpioc_mpool *mpi = arg;
+	struct mpool *pool;
+	int rc;
+
+	rc = mp_name_check(mpi->mp_params.mp_name, sizeof(mpi->mp_params.mp_name));
+	if (rc)
+		return rc;
+
+	mutex_lock(&mpc.mgmt);
+	pool = mp_find(mpi->mp_params.mp_name);
+	rc = pool ? mpc_pool_deactivate(pool, false) : -ENXIO;
+	mutex_unlock(&mpc.mgmt);
+	return rc;
+}
+
+static int mpc_params_get(struct mpc_unit *unit, struct file *file, unsigned int cmd,
+			  void *arg)
+{
+	struct mpioc_params *p = arg;
+
+	mp_params_get(unit->pool, &p->mps_params);
+	return 0;
+}
+
+/* New owner or mode for the node: devtmpfs at the next activation, udev now. */
+static int mpc_unit_owner_set(struct mpc_unit *unit, const struct mpool_params *p)
+{
+	mutex_lock(&unit->open_lock);
+	unit->uid = make_kuid(&init_user_ns, p->mp_uid);
+	unit->gid = make_kgid(&init_user_ns, p->mp_gid);
+	unit->mode = p->mp_mode & 0777;
+	mutex_unlock(&unit->open_lock);
+
+	return kobject_uevent(&unit->dev.kobj, KOBJ_CHANGE);
+}
+
+static int mpc_params_set(struct mpc_unit *unit, struct file *file, unsigned int cmd,
+			  void *arg)
+{
+	struct mpioc_params *p = arg;
+	int rc;
+
+	rc = mp_params_set(unit->pool, &p->mps_params);
+	return rc ?: mpc_unit_owner_set(unit, &p->mps_params);
+}
+
+static int mpc_mclass_get(struct mpc_unit *unit, struct file *file, unsigned int cmd,
+			  void *arg)
+{
+	struct mpioc_mclass *m = arg;
+	struct mpool_mclass_xprops *xv = NULL;
+	u32 max = 0, n;
+	int rc = 0;
+
+	if (m->mcl_xprops && m->mcl_cnt) {
+		max = min_t(u32, m->mcl_cnt, MP_MED_NUMBER);
+		xv = kcalloc(max, sizeof(*xv), GFP_KERNEL);
+		if (!xv)
+			return -ENOMEM;
+	}
+
+	n = mp_mclass_get(unit->pool, xv, max);
+	if (xv) {
+		n = min(n, max);
+		if (copy_to_user(m->mcl_xprops, xv, n * sizeof(*xv)))
+			rc = -EFAULT;
+		kfree(xv);
+	}
+	m->mcl_cnt = n;
+	m->mcl_rsvd1 = 0;
+	return rc;
+}
+
+static int mpc_drv_add(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_drive *drv = arg;
+	struct mp_devlist dl;
+	int rc;
+
+	if (drv->drv_dpathc != 1 || !drv->drv_pd_prop)
+		return -EINVAL;
+	rc = mpc_devlist_get(&dl, 1, drv->drv_dpathssz, drv->drv_dpaths, drv->drv_pd_prop);
+	if (rc)
+		return rc;
+
+	rc = mp_drive_add(unit->pool, drv->drv_flags, dl.path[0], &dl.prop[0]);
+	kfree(dl.path[0]);
+	return rc;
+}
+
+/*
+ * DRV_SPARES, which 1.9.0 defined and never handled: set the spare percent
+ * (drv_rsvd1, 0..100) of the media class of the one device named.
+ */
+static int mpc_drv_spares(struct mpc_unit *unit, struct file *file, unsigned int cmd,
+			  void *arg)
+{
+	struct mpioc_drive *drv = arg;
+	struct mp_devlist dl;
+	const char *base;
+	int rc;
+
+	if (drv->drv_dpathc != 1)
+		return -EINVAL;
+	rc = mpc_devlist_get(&dl, 1, drv->drv_dpathssz, drv->drv_dpaths, NULL);
+	if (rc)
+		return rc;
+
+	base = strrchr(dl.path[0], '/');
+	rc = mp_spare_set(unit->pool, base ? base + 1 : dl.path[0], drv->drv_rsvd1);
+	kfree(dl.path[0]);
+	return rc;
+}
+
+/*
+ * PROP_GET: on the control node, every active pool (PROP_LIST); on a pool
+ * node, that pool.  ls_listc is the room at ls_listv in, the count out.
+ */
+static int mpc_prop_get(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_list *ls = arg;
+	struct mpioc_prop *props;
+	u32 max, n;
+	int rc = 0;
+
+	if (!ls->ls_listc)
+		return -EINVAL;
+	if (unit->ctl && ls->ls_cmd != MPIOC_LIST_CMD_PROP_LIST)
+		return -EINVAL;
+	if (!unit->ctl && ls->ls_cmd != MPIOC_LIST_CMD_PROP_GET &&
+	    ls->ls_cmd != MPIOC_LIST_CMD_PROP_LIST)
+		return -EINVAL;
+
+	max = unit->ctl ? min(ls->ls_listc, mpool_maxunits) : 1;
+	props = kvcalloc(max, sizeof(*props), GFP_KERNEL);
+	if (!props)
+		return -ENOMEM;
+
+	if (unit->ctl) {
+		n = mp_list_props(props, max);
+	} else {
+		mp_props_get(unit->pool, props);
+		n = 1;
+	}
+
+	/* Copy out with no lock held: the user's page may fault. */
+	if (n && copy_to_user(ls->ls_listv, props, n * sizeof(*props)))
+		rc = -EFAULT;
+	ls->ls_listc = n;
+	kvfree(props);
+	return rc;
+}
+
+/*
+ * PROP_SET, which 1.9.0 defined and never handled: one mpioc_prop whose
+ * ppx_params are applied as PARAMS_SET applies them, and whose
+ * ppx_drive_spares set the spare percent per media class (0xff: keep).
+ */
+static int mpc_prop_set(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_list *ls = arg;
+	struct mpioc_prop *prop;
+	struct mpool_params *p;
+	int rc;
+
+	if (ls->ls_listc != 1)
+		return -EINVAL;
+
+	prop = memdup_user(ls->ls_listv, sizeof(*prop));
+	if (IS_ERR(prop))
+		return PTR_ERR(prop);
+
+	p = &prop->pr_xprops.ppx_params;
+	p->mp_spare_cap = prop->pr_xprops.ppx_drive_spares[MP_MED_CAPACITY];
+	p->mp_spare_stg = prop->pr_xprops.ppx_drive_spares[MP_MED_STAGING];
+	rc = mp_params_set(unit->pool, p);
+	if (!rc)
+		rc = mpc_unit_owner_set(unit, p);
+	kfree(prop);
+	return rc;
+}
+
+static int mpc_devprops_get(struct mpc_unit *unit, struct file *file, unsigned int cmd,
+			    void *arg)
+{
+	struct mpioc_devprops *d = arg;
+	char name[PD_NAMESZ_MAX];
+
+	if (strscpy(name, d->dpr_pdname, sizeof(name)) < 0)
+		return -ENAMETOOLONG;
+	return mp_devprops_get(unit->pool, name, &d->dpr_devprops);
 }
 
 #define CTL_ADMIN	(MPC_IOC_CTL | MPC_IOC_ADMIN)
@@ -126,19 +497,19 @@ static int mpc_prop_get(struct mpc_unit *unit, struct file *file, void *arg)
  * VMA_VRSS, which 1.9.0 refused on a read-only file for no reason.
  */
 static const struct mpc_ioc mpc_ioc_table[] = {
-	{ MPIOC_MP_CREATE,     CTL_ADMIN,                   NULL },
-	{ MPIOC_MP_DESTROY,    CTL_ADMIN,                   NULL },
-	{ MPIOC_MP_ACTIVATE,   CTL_ADMIN,                   NULL },
-	{ MPIOC_MP_DEACTIVATE, CTL_ADMIN,                   NULL },
-	{ MPIOC_MP_RENAME,     CTL_ADMIN,                   NULL },
-	{ MPIOC_PARAMS_GET,    POOL_RDONLY,                 NULL },
-	{ MPIOC_PARAMS_SET,    POOL_ADMIN,                  NULL },
-	{ MPIOC_MP_MCLASS_GET, POOL_RDONLY,                 NULL },
-	{ MPIOC_DRV_ADD,       POOL_ADMIN,                  NULL },
-	{ MPIOC_DRV_SPARES,    POOL_ADMIN,                  NULL },
+	{ MPIOC_MP_CREATE,     CTL_ADMIN,                   mpc_mp_cmd },
+	{ MPIOC_MP_DESTROY,    CTL_ADMIN,                   mpc_mp_cmd },
+	{ MPIOC_MP_ACTIVATE,   CTL_ADMIN,                   mpc_mp_cmd },
+	{ MPIOC_MP_DEACTIVATE, CTL_ADMIN,                   mpc_mp_deactivate },
+	{ MPIOC_MP_RENAME,     CTL_ADMIN,                   mpc_mp_cmd },
+	{ MPIOC_PARAMS_GET,    POOL_RDONLY,                 mpc_params_get },
+	{ MPIOC_PARAMS_SET,    POOL_ADMIN,                  mpc_params_set },
+	{ MPIOC_MP_MCLASS_GET, POOL_RDONLY,                 mpc_mclass_get },
+	{ MPIOC_DRV_ADD,       POOL_ADMIN,                  mpc_drv_add },
+	{ MPIOC_DRV_SPARES,    POOL_ADMIN,                  mpc_drv_spares },
 	{ MPIOC_PROP_GET,      MPC_IOC_CTL | POOL_RDONLY,   mpc_prop_get },
-	{ MPIOC_PROP_SET,      POOL_ADMIN,                  NULL },
-	{ MPIOC_DEVPROPS_GET,  POOL_RDONLY,                 NULL },
+	{ MPIOC_PROP_SET,      POOL_ADMIN,                  mpc_prop_set },
+	{ MPIOC_DEVPROPS_GET,  POOL_RDONLY,                 mpc_devprops_get },
 	{ MPIOC_MLOG_ALLOC,    MPC_IOC_POOL,                NULL },
 	{ MPIOC_MLOG_COMMIT,   MPC_IOC_POOL,                NULL },
 	{ MPIOC_MLOG_ABORT,    MPC_IOC_POOL,                NULL },
@@ -224,7 +595,13 @@ static long mpc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		memset(karg, 0, size);
 	}
 
-	rc = ioc->handler(unit, file, karg);
+	if (unit->ctl) {
+		rc = ioc->handler(unit, file, cmd, karg);
+	} else {
+		down_read(&unit->io_lock);
+		rc = unit->pool ? ioc->handler(unit, file, cmd, karg) : -ENODEV;
+		up_read(&unit->io_lock);
+	}
 
 	if (!rc && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, karg, size))
 		rc = -EFAULT;
@@ -236,9 +613,32 @@ out_free:
 	return rc;
 }
 
+/*
+ * A pool node opened O_EXCL excludes every other open, and an O_EXCL open
+ * fails while the node is open: EBUSY, or EWOULDBLOCK with O_NONBLOCK.
+ */
+static int mpc_pool_open(struct mpc_unit *unit, struct file *file)
+{
+	bool excl = file->f_flags & O_EXCL;
+	int rc = 0;
+
+	mutex_lock(&unit->open_lock);
+	if (unit->dead)
+		rc = -ENODEV;
+	else if (unit->open_count && (excl || unit->excl))
+		rc = (file->f_flags & O_NONBLOCK) ? -EWOULDBLOCK : -EBUSY;
+	else
+		unit->open_count++;
+	if (!rc && excl)
+		unit->excl = true;
+	mutex_unlock(&unit->open_lock);
+	return rc;
+}
+
 static int mpc_open(struct inode *inode, struct file *file)
 {
 	struct mpc_unit *unit;
+	int rc;
 
 	mutex_lock(&mpc.lock);
 	unit = idr_find(&mpc.units, iminor(inode));
@@ -249,6 +649,14 @@ static int mpc_open(struct inode *inode, struct file *file)
 	if (!unit)
 		return -ENODEV;
 
+	if (!unit->ctl) {
+		rc = mpc_pool_open(unit, file);
+		if (rc) {
+			put_device(&unit->dev);
+			return rc;
+		}
+	}
+
 	file->private_data = unit;
 	return nonseekable_open(inode, file);
 }
@@ -257,6 +665,12 @@ static int mpc_release(struct inode *inode, struct file *file)
 {
 	struct mpc_unit *unit = file->private_data;
 
+	if (!unit->ctl) {
+		mutex_lock(&unit->open_lock);
+		if (!--unit->open_count)
+			unit->excl = false;
+		mutex_unlock(&unit->open_lock);
+	}
 	put_device(&unit->dev);
 	return 0;
 }
@@ -288,9 +702,27 @@ static char *mpc_devnode(MPOOL_DEVNODE_CONST struct device *dev, umode_t *mode,
 	return kasprintf(GFP_KERNEL, "%s/%s", MPC_DEV_SUBDIR, dev_name(dev));
 }
 
+/*
+ * The udev rule (scripts/udev/) wants DEVUID, DEVGID and DEVMODE in every
+ * uevent.  The driver core adds DEVMODE, and DEVUID/DEVGID unless they are
+ * root, from mpc_devnode(); add the root ones it leaves out.
+ */
+static int mpc_uevent(MPOOL_UEVENT_CONST struct device *dev, struct kobj_uevent_env *env)
+{
+	const struct mpc_unit *unit = dev_to_unit(dev);
+	int rc = 0;
+
+	if (uid_eq(unit->uid, GLOBAL_ROOT_UID))
+		rc = add_uevent_var(env, "DEVUID=0");
+	if (!rc && gid_eq(unit->gid, GLOBAL_ROOT_GID))
+		rc = add_uevent_var(env, "DEVGID=0");
+	return rc;
+}
+
 static const struct device_type mpc_unit_type = {
 	.name		= "mpool_unit",
 	.devnode	= mpc_devnode,
+	.uevent		= mpc_uevent,
 };
 
 /* Last reference gone: give the minor back and free the unit. */
@@ -306,7 +738,7 @@ static void mpc_unit_release(struct device *dev)
 }
 
 static noinline int mpc_unit_create(const char *name, bool ctl, kuid_t uid,
-				    kgid_t gid, umode_t mode,
+				    kgid_t gid, umode_t mode, struct mpool *pool,
 				    struct mpc_unit **unitp)
 {
 	struct mpc_unit *unit;
@@ -317,6 +749,9 @@ static noinline int mpc_unit_create(const char *name, bool ctl, kuid_t uid,
 		return -ENOMEM;
 
 	unit->ctl = ctl;
+	unit->pool = pool;
+	mutex_init(&unit->open_lock);
+	init_rwsem(&unit->io_lock);
 	unit->uid = uid;
 	unit->gid = gid;
 	unit->mode = mode;
@@ -376,6 +811,7 @@ int mpctl_init(void)
 	int rc;
 
 	mutex_init(&mpc.lock);
+	mutex_init(&mpc.mgmt);
 	idr_init(&mpc.units);
 
 	rc = alloc_chrdev_region(&mpc.devno, 0, mpool_maxunits, "mpool");
@@ -402,7 +838,7 @@ int mpctl_init(void)
 	rc = mpc_unit_create(MPC_DEV_CTLNAME, true,
 			     make_kuid(&init_user_ns, mpc_ctl_uid),
 			     make_kgid(&init_user_ns, mpc_ctl_gid),
-			     mpc_ctl_mode & 0777, &mpc.ctl);
+			     mpc_ctl_mode & 0777, NULL, &mpc.ctl);
 	if (rc) {
 		pr_err("cannot create %s: %d\n", MPC_DEV_CTLPATH, rc);
 		goto out_cdev;
@@ -422,7 +858,10 @@ out_region:
 
 void mpctl_exit(void)
 {
-	/* Module references pin us while any file is open, so no unit is busy. */
+	/*
+	 * Open files and active pools hold module references, so no pool unit
+	 * is left and the control unit is idle.
+	 */
 	mpc_unit_destroy(mpc.ctl);
 	mpc.ctl = NULL;
 

@@ -17,6 +17,11 @@ mkdir -p "$tmp/bin" "$tmp/etc" "$tmp/lib/modules" "$tmp/proc" "$tmp/sys" "$tmp/d
 cp /bin/busybox "$tmp/bin/busybox"
 cp "$here/init" "$tmp/init"
 chmod 755 "$tmp/init"
+# The kernel's request_module() runs /sbin/modprobe in the initramfs root;
+# send it into the real root, where the modules are.
+mkdir -p "$tmp/sbin"
+printf '#!/bin/sh\nexec /bin/chroot /newroot /sbin/modprobe "$@"\n' > "$tmp/sbin/modprobe"
+chmod 755 "$tmp/sbin/modprobe"
 : > "$tmp/etc/modules.order"
 
 if [ -n "$moddir" ]; then

@@ -30,11 +30,18 @@ function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
+/** An initramfs older than its inputs is rebuilt. */
+function initramfsStale(path: string): boolean {
+  if (!existsSync(path)) return true;
+  const built = statSync(path).mtimeMs;
+  return ['tests/vm/init', 'tests/vm/mkinitramfs.sh'].some((f) => statSync(join(REPO, f)).mtimeMs > built);
+}
+
 /** The stock Debian kernel: the newest version with both an image and a kbuild tree. */
 export function stockKernel(): GuestKernel {
   const version = sh(join(REPO, 'scripts/kver.sh'), []);
   const initramfs = join(BUILD, 'vm', `initramfs-${version}.cpio.gz`);
-  if (!existsSync(initramfs) || statSync(initramfs).mtimeMs < statSync(join(REPO, 'tests/vm/init')).mtimeMs) {
+  if (initramfsStale(initramfs)) {
     sh(join(REPO, 'tests/vm/mkinitramfs.sh'), [version, initramfs]);
   }
   return { name: 'stock', version, image: `/boot/vmlinuz-${version}`, initramfs, kbuild: `/lib/modules/${version}/build` };
@@ -45,7 +52,7 @@ export function debugKernel(): GuestKernel {
   const dir = sh(join(REPO, 'scripts/debug-kernel.sh'), ['--print-dir']);
   const version = readFileSync(join(dir, 'kernelrelease'), 'utf8').trim();
   const initramfs = join(BUILD, 'vm', 'initramfs-debug.cpio.gz');
-  if (!existsSync(initramfs) || statSync(initramfs).mtimeMs < statSync(join(REPO, 'tests/vm/init')).mtimeMs) {
+  if (initramfsStale(initramfs)) {
     // Everything the guest needs is built in: no modules in the initramfs.
     sh(join(REPO, 'tests/vm/mkinitramfs.sh'), [version, initramfs, '']);
   }

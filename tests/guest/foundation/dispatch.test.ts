@@ -96,7 +96,7 @@ describe('argument copying', () => {
     const page = sys.pageSize;
     const m = sys.mmap(page, sys.PROT_READ | sys.PROT_WRITE, sys.MAP_PRIVATE | sys.MAP_ANONYMOUS, -1, 0n);
     try {
-      m.bytes.set(listArg(MpiocListCmd.MPIOC_LIST_CMD_PROP_LIST));
+      m.bytes.set(listArg(MpiocListCmd.MPIOC_LIST_CMD_PROP_LIST, 1, 0n));
       sys.mprotect(m, 0, page, sys.PROT_READ);
       expect(errorOf(() => sys.ioctlAddress(rw, IOCTLS.MPIOC_PROP_GET.request, m.address, 'PROP_GET ro')).code).toBe('EFAULT');
     } finally {
@@ -106,7 +106,7 @@ describe('argument copying', () => {
 });
 
 describe('PROP_GET on the control node', () => {
-  it('lists no pools: none can be active yet', () => {
+  it('lists no pools when none is active', () => {
     const ctl = Control.open();
     try {
       expect(ctl.listPools()).toEqual([]);

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdc: metadata containers, on the log format of docs/format.md.
+ *
+ * Appends.  Every append writes one new block holding the record, with
+ * FUA, after the last valid block; a block is never rewritten.  So an
+ * append is durable when mdc_append() returns, and a torn write only ever
+ * damages a block that was never acknowledged.
+ *
+ * Compaction.  When the active log is full, the other log is rewritten
+ * from block 0 with a generation above both: CSTART, the live state (the
+ * owner's snapshot callback), CEND.  Until the CEND block is durable the
+ * old log stays the active one on media; after it, the new one wins by
+ * generation.  Either way a crash leaves one complete log.
+ *
+ * Load.  Each log is scanned from block 0 to its first invalid block.  The
+ * active log is the complete one with the higher generation; its records,
+ * from the snapshot on, are replayed to the owner in order.
+ *
+ * Locking: mdc->lock covers the logs and the block buffer.  The snapshot
+ * callback runs under it and must not append.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "mdc.h"
+#include "omf.h"
+
+#define MDC_PAYLOAD(blk)	((void *)(blk) + sizeof(struct omf_blk_hdr))
+
+int mdc_init(struct mdc *mdc, struct pd_dev *pd, u64 zone_bytes, const u8 *poolid,
+	     u32 index, const u64 zaddr[2], const u32 zcnt[2],
+	     mdc_snapshot_fn *snapshot, void *arg)
+{
+	int i;
+
+	memset(mdc, 0, sizeof(*mdc));
+	mdc->blk = kmalloc(OMF_BLK_SIZE, GFP_KERNEL);
+	if (!mdc->blk)
+		return -ENOMEM;
+
+	mutex_init(&mdc->lock);
+	mdc->pd = pd;
+	mdc->zone_bytes = zone_bytes;
+	memcpy(mdc->poolid, poolid, sizeof(mdc->poolid));
+	mdc->index = index;
+	mdc->nonce = get_random_u64();
+	mdc->snapshot = snapshot;
+	mdc->arg = arg;
+	for (i = 0; i < 2; i++) {
+		mdc->log[i].zaddr = zaddr[i];
+		mdc->log[i].capacity = div64_u64(zcnt[i] * zone_bytes, OMF_BLK_SIZE);
+		mdc->log[i].logid = 2 * index + i;
+	}
+	return 0;
+}
+
+void mdc_destroy(struct mdc *mdc)
+{
+	kfree(mdc->blk);
+	mdc->blk = NULL;
+}
+
+static u64 mdc_blk_offset(struct mdc *mdc, struct mdc_log *log, u64 index)
+{
+	return log->zaddr * mdc->zone_bytes + index * OMF_BLK_SIZE;
+}
+
+/* Seal and write mdc->blk as the next block of @log. */
+static int mdc_write_blk(struct mdc *mdc, struct mdc_log *log, u16 used)
+{
+	int rc;
+
+	if (log->nblocks >= log->capacity)
+		return -EFBIG;
+
+	omf_blk_seal(mdc->blk, log->gen, log->nblocks, mdc->poolid, log->logid,
+		     log->last_crc, mdc->nonce, used);
+	rc = pd_write(mdc->pd, mdc->blk, OMF_BLK_SIZE,
+		      mdc_blk_offset(mdc, log, log->nblocks), true);
+	if (rc)
+		return rc;
+
+	log->last_crc = omf_blk_crc(mdc->blk);
+	log->nblocks++;
+	return 0;
+}
+
+/* Add a record to the block being built; write the block when it is full. */
+int mdc_put(struct mdc_writer *w, u16 type, const void *rec, u16 len)
+{
+	struct mdc *mdc = w->mdc;
+	int rc;
+
+	rc = omf_rec_put(MDC_PAYLOAD(mdc->blk), &w->used, type, rec, len);
+	if (rc == -ENOSPC) {
+		rc = mdc_write_blk(mdc, w->log, w->used);
+		if (rc)
+			return rc == -EFBIG ? -ENOSPC : rc;
+		memset(mdc->blk, 0, OMF_BLK_SIZE);
+		w->used = 0;
+		rc = omf_rec_put(MDC_PAYLOAD(mdc->blk), &w->used, type, rec, len);
+	}
+	if (!rc)
+		w->count++;
+	return rc;
+}
+
+/* Write CSTART, the live state and CEND to log @t with generation @gen. */
+static int mdc_rewrite(struct mdc *mdc, int t, u64 gen)
+{
+	struct mdc_log *log = &mdc->log[t];
+	struct omf_cstart cs = {
+		.gen = gen, .major = OMF_RECORDS_MAJOR, .minor = OMF_RECORDS_MINOR
+	};
+	struct mdc_writer w = { .mdc = mdc, .log = log };
+	u8 rec[16];
+	int rc;
+
+	log->gen = gen;
+	log->nblocks = 0;
+	log->last_crc = 0;
+	log->complete = false;
+	memset(mdc->blk, 0, OMF_BLK_SIZE);
+
+	rc = mdc_put(&w, OMF_REC_CSTART, rec, omf_cstart_pack(&cs, rec));
+	if (!rc && mdc->snapshot)
+		rc = mdc->snapshot(mdc->arg, &w);
+	if (!rc)
+		rc = mdc_put(&w, OMF_REC_CEND, rec, omf_cend_pack(w.count, rec));
+	if (!rc)
+		rc = mdc_write_blk(mdc, log, w.used);
+	if (rc) {
+		pr_err("MDC-%u: writing log %d failed: %d\n", mdc->index, t, rc);
+		return rc == -EFBIG ? -ENOSPC : rc;
+	}
+
+	log->complete = true;
+	mdc->active = t;
+	return 0;
+}
+
+/* First content of a new MDC: log A, above whatever generation was there. */
+int mdc_format(struct mdc *mdc)
+{
+	int rc;
+
+	mutex_lock(&mdc->lock);
+	rc = mdc_rewrite(mdc, 0, 1);
+	mutex_unlock(&mdc->lock);
+	return rc;
+}
+
+static int mdc_compact_locked(struct mdc *mdc)
+{
+	int t = !mdc->active;
+	int rc;
+
+	rc = mdc_rewrite(mdc, t, max(mdc->log[0].gen, mdc->log[1].gen) + 1);
+	if (!rc)
+		mdc->compactions++;
+	return rc;
+}
+
+int mdc_compact(struct mdc *mdc)
+{
+	int rc;
+
+	mutex_lock(&mdc->lock);
+	rc = mdc_compact_locked(mdc);
+	mutex_unlock(&mdc->lock);
+	return rc;
+}
+
+/* Append one record, durably; compact first if the active log is full. */
+int mdc_append(struct mdc *mdc, u16 type, const void *rec, u16 len)
+{
+	struct mdc_log *log;
+	u16 used = 0;
+	int rc, tries;
+
+	mutex_lock(&mdc->lock);
+	for (tries = 0; tries < 2; tries++) {
+		log = &mdc->log[mdc->active];
+		memset(mdc->blk, 0, OMF_BLK_SIZE);
+		used = 0;
+		rc = omf_rec_put(MDC_PAYLOAD(mdc->blk), &used, type, rec, len);
+		if (rc)
+			break;
+		rc = mdc_write_blk(mdc, log, used);
+		if (rc != -EFBIG)
+			break;
+		rc = mdc_compact_locked(mdc);
+		if (rc)
+			break;
+		rc = -EFBIG;
+	}
+	mutex_unlock(&mdc->lock);
+	return rc == -EFBIG ? -ENOSPC : rc;
+}
+
+/*
+ * Scan one log.  With @replay, hand every record between the markers and
+ * after CEND to it; otherwise only measure the log.
+ */
+static int mdc_scan(struct mdc *mdc, struct mdc_log *log, mdc_replay_fn *replay,
+		    void *arg)
+{
+	bool cstart = false;
+	u64 i;
+	int rc;
+
+	log->gen = 0;
+	log->nblocks = 0;
+	log->last_crc = 0;
+	log->complete = false;
+
+	for (i = 0; i < log->capacity; i++) {
+		const void *rec;
+		u16 used, off = 0, type, len;
+		u64 gen;
+
+		rc = pd_read(mdc->pd, mdc->blk, OMF_BLK_SIZE, mdc_blk_offset(mdc, log, i));
+		if (rc)
+			return rc;
+		if (omf_blk_check(mdc->blk, i, mdc->poolid, log->logid, log->last_crc,
+				  &gen, &used))
+			break;
+		if (i > 0 && gen != log->gen)
+			break;
+
+		while ((rc = omf_rec_next(MDC_PAYLOAD(mdc->blk), used, &off, &type,
+					  &rec, &len)) > 0) {
+			if (!cstart) {
+				struct omf_cstart cs;
+
+				/* A log starts with CSTART for its own generation. */
+				if (type != OMF_REC_CSTART || omf_cstart_unpack(rec, len, &cs) ||
+				    cs.gen != gen)
+					goto out;
+				if (cs.major != OMF_RECORDS_MAJOR)
+					return -EPROTONOSUPPORT;
+				cstart = true;
+				log->gen = gen;
+				continue;
+			}
+			if (type == OMF_REC_CSTART)
+				goto out;
+			if (type == OMF_REC_CEND) {
+				log->complete = true;
+				continue;
+			}
+			if (replay) {
+				rc = replay(arg, type, rec, len);
+				if (rc)
+					return rc;
+			}
+		}
+		if (rc < 0 || !cstart)
+			break;
+
+		log->last_crc = omf_blk_crc(mdc->blk);
+		log->nblocks = i + 1;
+	}
+out:
+	if (!log->nblocks) {
+		log->gen = 0;
+		log->complete = false;
+	}
+	return 0;
+}
+
+int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, void *arg)
+{
+	struct mdc_log *a = &mdc->log[0], *b = &mdc->log[1];
+	int rc, i;
+
+	mutex_lock(&mdc->lock);
+	for (i = 0; i < 2; i++) {
+		rc = mdc_scan(mdc, &mdc->log[i], NULL, NULL);
+		if (rc)
+			goto out;
+	}
+
+	if (a->complete && b->complete && a->gen == b->gen)
+		rc = -EBADMSG;
+	else if (a->complete && (!b->complete || a->gen > b->gen))
+		mdc->active = 0;
+	else if (b->complete)
+		mdc->active = 1;
+	else
+		rc = -EBADMSG;
+	if (rc) {
+		pr_err("MDC-%u: no complete metadata log (generations %llu, %llu)\n",
+		       mdc->index, a->gen, b->gen);
+		goto out;
+	}
+
+	/* The inactive log's generation still counts for the next compaction. */
+	rc = mdc_scan(mdc, &mdc->log[mdc->active], replay, arg);
+out:
+	mutex_unlock(&mdc->lock);
+	return rc;
+}

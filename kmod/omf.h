@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * omf: the on-media format (docs/format.md), and nothing else.  Every
+ * structure that reaches a device is declared here, little-endian and
+ * packed, and every conversion between it and its in-memory form lives in
+ * omf.c.  No other file touches a byte on media.
+ */
+#ifndef MPOOL_OMF_H
+#define MPOOL_OMF_H
+
+#include <linux/types.h>
+#include <linux/build_bug.h>
+#include <linux/uuid.h>
+
+#define OMF_SB_MAGIC		0x7665446c6f6f706dULL	/* "mpoolDev" */
+#define OMF_SB_VERSION		2
+#define OMF_SB_VERSION_190	1	/* mpool 1.9.0: recognised, refused */
+#define OMF_SB_AREA		4096
+#define OMF_SB_COPY1		8192	/* byte offset of copy 1 */
+#define OMF_SB_RESERVED		16384	/* bytes kept for superblocks */
+#define OMF_SB_USED		256
+#define OMF_SB_FLAG_MDC0	0x1
+
+#define OMF_FEAT_MLOG		0x1
+#define OMF_FEAT_MBLOCK		0x2
+
+#define OMF_BLK_SIZE		4096
+#define OMF_BLK_MAGIC		0x424c504d		/* "MPLB" */
+#define OMF_BLK_VERSION		1
+#define OMF_REC_ALIGN		8
+
+/* Metadata record types. */
+#define OMF_REC_END		0
+#define OMF_REC_CSTART		1
+#define OMF_REC_CEND		2
+#define OMF_REC_POOL		16
+#define OMF_REC_DEVICE		17
+#define OMF_REC_SPARE		18
+#define OMF_REC_MDC		19
+
+#define OMF_RECORDS_MAJOR	1
+#define OMF_RECORDS_MINOR	0
+
+struct omf_sb {
+	__le64	magic;
+	u8	name[32];
+	u8	poolid[16];
+	__le16	version;
+	__le32	gen;
+	__le32	crc1;
+	__le16	flags;
+	__le32	used;
+	u8	devid[16];
+	u8	mclass;
+	u8	devtype;
+	u8	sectorsz;
+	u8	pad0[5];
+	__le32	zonepg;
+	__le32	zonetot;
+	__le64	devsz;
+	__le64	features;
+	__le64	mdc0_zaddr_a;
+	__le32	mdc0_zcnt_a;
+	__le32	pad1;
+	__le64	mdc0_zaddr_b;
+	__le32	mdc0_zcnt_b;
+	u8	rsvd[104];
+	__le32	crc2;
+} __packed;
+
+static_assert(sizeof(struct omf_sb) == OMF_SB_USED);
+static_assert(offsetof(struct omf_sb, crc1) == 62);
+static_assert(offsetof(struct omf_sb, devid) == 72);
+static_assert(offsetof(struct omf_sb, zonepg) == 96);
+static_assert(offsetof(struct omf_sb, mdc0_zaddr_a) == 120);
+static_assert(offsetof(struct omf_sb, mdc0_zaddr_b) == 136);
+static_assert(offsetof(struct omf_sb, crc2) == 252);
+
+struct omf_blk_hdr {
+	__le32	magic;
+	__le16	version;
+	__le16	used;
+	__le64	gen;
+	__le64	index;
+	u8	poolid[16];
+	__le32	logid;
+	__le32	prev_crc;
+	__le64	nonce;
+	__le32	crc;
+	__le32	rsvd;
+} __packed;
+
+static_assert(sizeof(struct omf_blk_hdr) == 64);
+static_assert(offsetof(struct omf_blk_hdr, crc) == 56);
+
+#define OMF_BLK_PAYLOAD		(OMF_BLK_SIZE - sizeof(struct omf_blk_hdr))
+
+struct omf_rec_hdr {
+	__le16	type;
+	__le16	len;
+	__le32	crc;
+} __packed;
+
+static_assert(sizeof(struct omf_rec_hdr) == 8);
+
+/* The largest record payload this format defines, with room to grow. */
+#define OMF_REC_MAX		512
+
+/* In-memory forms. */
+
+/**
+ * struct sb_info - a superblock, decoded
+ * @gen:        incremented by every rewrite
+ * @flags:      OMF_SB_FLAG_*
+ * @mdc0_zaddr: first zone of MDC-0's logs A and B (MDC-0 device only)
+ * @mdc0_zcnt:  zones in each of MDC-0's logs
+ */
+struct sb_info {
+	char	name[32];
+	u8	poolid[16];
+	u32	gen;
+	u16	flags;
+	u8	devid[16];
+	u8	mclass;
+	u8	devtype;
+	u8	sectorsz;
+	u32	zonepg;
+	u32	zonetot;
+	u64	devsz;
+	u64	features;
+	u64	mdc0_zaddr[2];
+	u32	mdc0_zcnt[2];
+};
+
+struct omf_pool {
+	u32	uid;
+	u32	gid;
+	u32	mode;
+	u32	ra_pages_max;
+	u32	vma_size_max;
+	u16	mdcnum;
+	u64	mdc_captgt;
+	u64	oid[2];
+	u8	utype[16];
+	char	label[64];
+	u32	mdc0cap;	/* MiB */
+	u32	mdcncap;	/* MiB */
+};
+
+struct omf_device {
+	u8	devid[16];
+	u8	mclass;
+	u8	devtype;
+	u8	sectorsz;
+	u32	zonepg;
+	u32	zonetot;
+	u64	devsz;
+	u64	features;
+};
+
+struct omf_spare {
+	u8	mclass;
+	u8	pct;
+};
+
+struct omf_mdc {
+	u16	index;
+	u64	zaddr[2];
+	u32	zcnt[2];
+	u8	devid[16];
+};
+
+struct omf_cstart {
+	u64	gen;
+	u16	major;
+	u16	minor;
+};
+
+int omf_init(void);
+void omf_exit(void);
+
+u32 omf_crc32c(const void *buf, size_t len);
+
+void omf_sb_pack(const struct sb_info *sb, void *area);
+int omf_sb_unpack(const void *area, struct sb_info *sb);
+bool omf_sb_has_magic(const void *area);
+
+void omf_blk_seal(void *blk, u64 gen, u64 index, const u8 *poolid, u32 logid,
+		  u32 prev_crc, u64 nonce, u16 used);
+int omf_blk_check(const void *blk, u64 index, const u8 *poolid, u32 logid,
+		  u32 prev_crc, u64 *gen, u16 *used);
+u32 omf_blk_crc(const void *blk);
+
+int omf_rec_put(void *payload_area, u16 *used, u16 type, const void *rec,
+		u16 len);
+int omf_rec_next(const void *payload_area, u16 used, u16 *off, u16 *type,
+		 const void **rec, u16 *len);
+
+u16 omf_pool_pack(const struct omf_pool *p, void *buf);
+int omf_pool_unpack(const void *buf, u16 len, struct omf_pool *p);
+u16 omf_device_pack(const struct omf_device *d, void *buf);
+int omf_device_unpack(const void *buf, u16 len, struct omf_device *d);
+u16 omf_spare_pack(const struct omf_spare *s, void *buf);
+int omf_spare_unpack(const void *buf, u16 len, struct omf_spare *s);
+u16 omf_mdc_pack(const struct omf_mdc *m, void *buf);
+int omf_mdc_unpack(const void *buf, u16 len, struct omf_mdc *m);
+u16 omf_cstart_pack(const struct omf_cstart *c, void *buf);
+int omf_cstart_unpack(const void *buf, u16 len, struct omf_cstart *c);
+u16 omf_cend_pack(u32 count, void *buf);
+
+#endif /* MPOOL_OMF_H */

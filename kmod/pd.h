@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pd: pool devices.  Opening block devices exclusively, and synchronous
+ * reads and writes of kernel buffers with bios, FUA and cache flushes.
+ */
+#ifndef MPOOL_PD_H
+#define MPOOL_PD_H
+
+#include <linux/blkdev.h>
+#include <linux/types.h>
+
+/**
+ * struct pd_dev - an open pool device
+ * @bdev:   the block device
+ * @handle: what the open returned, for the close (kernel-version specific)
+ * @holder: the exclusive holder the device was opened with
+ * @name:   basename of the path it was opened by ("vdb")
+ * @size:   bytes
+ * @lbs:    logical block size
+ */
+struct pd_dev {
+	struct block_device	*bdev;
+	void			*handle;
+	void			*holder;
+	char			name[32];
+	u64			size;
+	unsigned int		lbs;
+};
+
+int pd_open(struct pd_dev *pd, const char *path, void *holder);
+void pd_close(struct pd_dev *pd);
+
+int pd_read(struct pd_dev *pd, void *buf, size_t len, u64 off);
+int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua);
+int pd_flush(struct pd_dev *pd);
+void pd_invalidate(struct pd_dev *pd);
+
+#endif /* MPOOL_PD_H */
