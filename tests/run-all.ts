@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from '../codegen/src/main.js';
-import { parseVitestJson, runSuite, type TestCase } from './vm/suite.js';
+import { parseVitestJson, runSuite, suiteBoots, type TestCase } from './vm/suite.js';
 import { formatVerdict } from './vm/verdict.js';
 import { boot, buildModule, BUILD, guestKernel, REPO, type GuestKernel } from './vm/vm.js';
 
@@ -106,33 +106,40 @@ function guestSuites(only?: string): string[] {
 
 async function guestTests(kernel: GuestKernel, only?: string): Promise<void> {
   for (const suite of guestSuites(only)) {
-    const group = `guest:${kernel.name}:${suite}`;
-    const t0 = Date.now();
-    let result;
-    try {
-      result = await runSuite(suite, kernel);
-    } catch (e) {
-      record(group, 'suite booted', false, (Date.now() - t0) / 1000, e instanceof Error ? e.message : String(e));
-      continue;
+    const boots = suiteBoots(suite);
+    const disks = { dir: join(BUILD, 'vm', 'disks', `${kernel.name}-${suite}`), count: 2, sizeMiB: 8192 };
+    let state = '';
+    for (const [i, bootSuite] of boots.entries()) {
+      const group = `guest:${kernel.name}:${bootSuite}`;
+      const t0 = Date.now();
+      let result;
+      try {
+        result = await runSuite(bootSuite, kernel, { disks: { ...disks, reuse: i > 0 }, state });
+      } catch (e) {
+        record(group, 'suite booted', false, (Date.now() - t0) / 1000, e instanceof Error ? e.message : String(e));
+        break;
+      }
+      const secs = (Date.now() - t0) / 1000;
+      figures[`${group}:bootSeconds`] = result.boot.bootMs === null ? 'n/a' : Number((result.boot.bootMs / 1000).toFixed(1));
+      figures[`${group}:totalSeconds`] = Number(secs.toFixed(1));
+      figures.accel = result.boot.accel;
+      for (const t of result.tests) {
+        if (t.status === 'skipped') outcomes.push({ ...t, group, seconds: 0 });
+        else record(group, t.name, t.status === 'passed', 0, t.message);
+      }
+      if (!result.reported) {
+        record(group, 'vitest report produced', false, secs, result.boot.console.split('\n').slice(-60).join('\n'));
+      }
+      record(
+        group,
+        'guest exited 0 with a clean kernel log (no WARNING/BUG/Oops/KASAN/lockdep/leak)',
+        result.boot.verdict.ok,
+        secs,
+        result.boot.verdict.ok ? undefined : formatVerdict(result.boot.verdict),
+      );
+      const next = join(BUILD, 'vm', 'runs', `${kernel.name}-${bootSuite.replace(/\//g, '-')}`, 'state-out.json');
+      state = existsSync(next) ? readFileSync(next, 'utf8') : '';
     }
-    const secs = (Date.now() - t0) / 1000;
-    figures[`${group}:bootSeconds`] = result.boot.bootMs === null ? 'n/a' : Number((result.boot.bootMs / 1000).toFixed(1));
-    figures[`${group}:totalSeconds`] = Number(secs.toFixed(1));
-    figures.accel = result.boot.accel;
-    for (const t of result.tests) {
-      if (t.status === 'skipped') outcomes.push({ ...t, group, seconds: 0 });
-      else record(group, t.name, t.status === 'passed', 0, t.message);
-    }
-    if (!result.reported) {
-      record(group, 'vitest report produced', false, secs, result.boot.console.split('\n').slice(-60).join('\n'));
-    }
-    record(
-      group,
-      'guest exited 0 with a clean kernel log (no WARNING/BUG/Oops/KASAN/lockdep/leak)',
-      result.boot.verdict.ok,
-      secs,
-      result.boot.verdict.ok ? undefined : formatVerdict(result.boot.verdict),
-    );
   }
 }
 

@@ -48,3 +48,30 @@ export function kernelFailuresSince(marker: string): KernelFinding[] {
 export { errorOf } from '../expect-error.js';
 
 export const exists = existsSync;
+
+/** State handed from one boot of a multi-boot suite to the next (see tests/vm/suite.ts). */
+export function readState<T>(): T {
+  const share = process.env.MPOOL_SHARE ?? '';
+  return JSON.parse(readFileSync(`${share}/state.json`, 'utf8'), (_k, v: unknown) =>
+    typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+  ) as T;
+}
+
+export function writeState(state: unknown): void {
+  const share = process.env.MPOOL_SHARE ?? '';
+  writeFileSync(
+    `${share}/state-out.json`,
+    JSON.stringify(state, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v), 2),
+  );
+}
+
+/** Read or write raw device bytes with O_DIRECT, bypassing every cache. */
+export function readDevice(path: string, offset: number, length: number): Buffer {
+  if (offset % 4096 || length % 4096) throw new Error('readDevice: 4 KiB alignment');
+  return execFileSync('dd', [`if=${path}`, 'bs=4096', `skip=${offset / 4096}`, `count=${length / 4096}`, 'iflag=direct', 'status=none']);
+}
+
+export function writeDevice(path: string, offset: number, data: Buffer): void {
+  if (offset % 4096 || data.length % 4096) throw new Error('writeDevice: 4 KiB alignment');
+  execFileSync('dd', [`of=${path}`, 'bs=4096', `seek=${offset / 4096}`, 'oflag=direct', 'conv=fsync,notrunc', 'status=none'], { input: data });
+}

@@ -3,7 +3,7 @@
  * module, run a single vitest process over the suite, unload the module,
  * collect dmesg (and kmemleak on the debug kernel), and judge the run.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { boot, buildModule, BUILD, REPO, type BootResult, type DiskSpec, type GuestKernel } from './vm.js';
 
@@ -44,7 +44,7 @@ export function parseVitestJson(text: string): TestCase[] {
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The script the guest runs for a suite. */
+/** The script the guest runs for a suite (or one boot of a multi-boot suite: "persist/boot2"). */
 export function suiteScript(suite: string, ko: string, kernel: GuestKernel): string {
   const kmemleak =
     kernel.name === 'debug'
@@ -63,7 +63,7 @@ export function suiteScript(suite: string, ko: string, kernel: GuestKernel): str
     `echo "guest: kernel $(uname -r), suite ${suite}"`,
     `insmod ${q(ko)} || { dmesg > dmesg.txt; exit 90; }`,
     `cd ${q(REPO)}`,
-    `MPOOL_KO=${q(ko)} MPOOL_SUITE=${q(suite)} node node_modules/vitest/vitest.mjs run --project guest \\`,
+    `MPOOL_KO=${q(ko)} MPOOL_SUITE=${q(suite)} MPOOL_SHARE="$share" node node_modules/vitest/vitest.mjs run --project guest \\`,
     `  --reporter=default --reporter=json --outputFile.json="$share/results.json" ${q(`tests/guest/${suite}`)}`,
     'rc=$?',
     'cd "$share"',
@@ -74,13 +74,26 @@ export function suiteScript(suite: string, ko: string, kernel: GuestKernel): str
   ].join('\n');
 }
 
+/**
+ * The boots of a suite: a plain suite is one boot; a suite made of
+ * directories boot1, boot2, ... is one boot per directory, in order, on the
+ * same disks, each boot handed the state.json the previous one left.
+ */
+export function suiteBoots(suite: string): string[] {
+  const dir = join(REPO, 'tests/guest', suite);
+  const boots = readdirSync(dir)
+    .filter((d) => /^boot\d+$/.test(d) && statSync(join(dir, d)).isDirectory())
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+  return boots.length > 0 ? boots.map((b) => `${suite}/${b}`) : [suite];
+}
+
 export async function runSuite(
   suite: string,
   kernel: GuestKernel,
-  opts: { disks?: DiskSpec; echo?: NodeJS.WritableStream; timeoutSec?: number } = {},
+  opts: { disks?: DiskSpec; echo?: NodeJS.WritableStream; timeoutSec?: number; state?: string } = {},
 ): Promise<SuiteResult> {
   const ko = buildModule(kernel);
-  const share = join(BUILD, 'vm', 'runs', `${kernel.name}-${suite}`);
+  const share = join(BUILD, 'vm', 'runs', `${kernel.name}-${suite.replace(/\//g, '-')}`);
   const bootOpts: Parameters<typeof boot>[0] = {
     kernel,
     share,
@@ -89,6 +102,7 @@ export async function runSuite(
     timeoutSec: opts.timeoutSec ?? (kernel.name === 'debug' ? 2400 : 900),
   };
   if (opts.echo) bootOpts.echo = opts.echo;
+  if (opts.state !== undefined) bootOpts.files = { 'state.json': opts.state };
   const result = await boot(bootOpts);
   const report = join(share, 'results.json');
   const reported = existsSync(report);

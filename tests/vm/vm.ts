@@ -86,6 +86,8 @@ export interface BootOptions {
   /** Echo the guest console to this stream as it arrives. */
   echo?: NodeJS.WritableStream;
   expectGuestFailure?: boolean;
+  /** Files to put in the share before the boot (name -> content). */
+  files?: Record<string, string>;
 }
 
 export interface BootResult {
@@ -146,6 +148,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   rmSync(o.share, { recursive: true, force: true });
   mkdirSync(o.share, { recursive: true });
   writeFileSync(join(o.share, 'guest-cmd.sh'), `#!/bin/sh\n${o.script}\n`, { mode: 0o755 });
+  for (const [name, content] of Object.entries(o.files ?? {})) writeFileSync(join(o.share, name), content);
 
   const accel = chooseAccel(o.kernel);
   const args = [
