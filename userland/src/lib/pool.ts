@@ -158,9 +158,10 @@ export class Pool {
     }
     const prop = MpiocProp.zero();
     prop.pr_xprops.ppx_params = toMpoolParams(this.name, req.params ?? {});
+    // The kernel takes the spares from ppx_drive_spares (over the params' own).
     prop.pr_xprops.ppx_drive_spares = Uint8Array.from([
-      spares.staging ?? MPOOL_SPARES_INVALID,
-      spares.capacity ?? MPOOL_SPARES_INVALID,
+      spares.staging ?? req.params?.spareStaging ?? MPOOL_SPARES_INVALID,
+      spares.capacity ?? req.params?.spareCapacity ?? MPOOL_SPARES_INVALID,
     ]);
     prop.pr_xprops.ppx_pd_mclassv = [MP_MED_INVALID, MP_MED_INVALID];
     const listv = Buffer.alloc(MpiocProp.size);
@@ -211,10 +212,8 @@ export class Pool {
     const props = this.props();
     const dev = props.devices.find((d) => d.mclass === mclass);
     if (!dev) throw new MpoolError({ errno: ENOENT, op: 'spares', path: this.path, detail: `pool "${this.name}" has no ${mclass} device` });
-    const mib = mclass === 'staging' ? props.params.mblockSize.staging : props.params.mblockSize.capacity;
-    const { prop } = devicePdProp(dev.path, { mclass, zonePages: zonePagesForMiB(mib || MPOOL_MBSIZE_MB_DEFAULT) });
+    // The device only names the class: no pd_prop (the kernel reads none for DRV_SPARES).
     const paths = encodeDevicePaths([dev.path]);
-    const pdv = encodePdProps([prop]);
     try {
       ioctlStruct(
         this.fd,
@@ -225,7 +224,7 @@ export class Pool {
           drv_rsvd1: percent,
           drv_dpathc: 1,
           drv_dpathssz: paths.length,
-          drv_pd_prop: sys.addressOf(pdv),
+          drv_pd_prop: 0n,
           drv_dpaths: sys.addressOf(paths),
         },
         this.path,

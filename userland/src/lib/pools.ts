@@ -320,16 +320,14 @@ export class Pools {
 
   /** Deactivate an active pool, by name or uuid. */
   deactivate(ref: string): { name: string; uuid: string } {
-    let name = ref;
-    let uuid = '';
-    if (looksLikeUuid(ref)) {
-      const p = this.activeProps(ref);
-      if (!p) throw new MpoolError({ errno: ENXIO, op: 'deactivate', path: this.ctlPath, detail: `no active pool with uuid ${ref}` });
-      name = p.params.name;
-      uuid = p.params.uuid;
-    } else {
-      checkPoolName(ref, 'deactivate');
+    if (!looksLikeUuid(ref)) checkPoolName(ref, 'deactivate');
+    const p = this.activeProps(ref);
+    if (!p && looksLikeUuid(ref)) {
+      throw new MpoolError({ errno: ENXIO, op: 'deactivate', path: this.ctlPath, detail: `no active pool with uuid ${ref}` });
     }
+    // An unknown name still goes to the kernel, whose answer (ENXIO) is the one to give.
+    const name = p?.params.name ?? ref;
+    const uuid = p?.params.uuid ?? '';
     this.#log(`deactivating pool ${name}`);
     this.#lifecycle(IOCTLS.MPIOC_MP_DEACTIVATE, { mp_params: toMpoolParams(name), mp_flags: 0 }, [], { op: 'deactivate', pool: name });
     return { name, uuid };
