@@ -10,6 +10,7 @@ import { DevicePhysIf, MPOOL_MBSIZE_MB_DEFAULT, MpMediaClassp, PdCmdOpt, PdDevty
 import { PdProp, type PdProp as PdPropValue } from '../gen/structs.js';
 import { MpoolError } from '../sys/errors.js';
 import * as sys from '../sys/libc.js';
+import { EINVAL, ENOENT, ENOTBLK } from './errno.js';
 
 export const PAGE_4K = 4096;
 export const MBLOCK_MIB_MIN = 1;
@@ -121,8 +122,6 @@ export function encodeDevicePaths(paths: readonly string[]): Buffer {
   return Buffer.from(`${paths.join('\n')}\0`, 'utf8');
 }
 
-const ENOTBLK = 15;
-
 /** Major and minor from a (glibc-encoded) st_rdev. */
 export function splitDevno(rdev: number | bigint): { major: number; minor: number } {
   const d = BigInt(rdev);
@@ -137,8 +136,8 @@ export function checkBlockDevice(path: string, op = 'open'): { major: number; mi
   try {
     st = statSync(path, { bigint: true });
   } catch (e) {
-    const errno = typeof (e as { errno?: unknown }).errno === 'number' ? Math.abs((e as { errno: number }).errno) : 2;
-    throw new MpoolError({ errno, op, path, detail: errno === 2 ? 'no such device' : undefined });
+    const errno = typeof (e as { errno?: unknown }).errno === 'number' ? Math.abs((e as { errno: number }).errno) : ENOENT;
+    throw new MpoolError({ errno, op, path, detail: errno === ENOENT ? 'no such device' : undefined });
   }
   if (!st.isBlockDevice()) throw new MpoolError({ errno: ENOTBLK, op, path, detail: 'not a block device' });
   return splitDevno(st.rdev);
@@ -196,7 +195,7 @@ export function devicePdProp(path: string, opts: GeometryOptions): { measurement
     const measurement = measureDevice(path);
     return { measurement, prop: computePdProp(measurement, opts) };
   } catch (e) {
-    if (e instanceof RangeError) throw new MpoolError({ errno: 22, op: 'measure', path, detail: e.message });
+    if (e instanceof RangeError) throw new MpoolError({ errno: EINVAL, op: 'measure', path, detail: e.message });
     throw e;
   }
 }

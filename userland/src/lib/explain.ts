@@ -4,6 +4,7 @@
  * management command into an MpoolError whose message names the problem.
  */
 import { errnoMessage, isMpoolError, MpoolError } from '../sys/errors.js';
+import { MISSING_CODES } from './errno.js';
 
 export type ManagementOp =
   | 'create'
@@ -35,12 +36,9 @@ export interface ExplainContext {
 
 const ADMIN = 'needs CAP_SYS_ADMIN (run as root)';
 
-/** Names Node's errno table (libuv's) lacks, for errnos the pool commands return. */
-const EXTRA_CODES: Readonly<Record<number, string>> = { 15: 'ENOTBLK', 74: 'EBADMSG', 123: 'ENOMEDIUM' };
-
 /** The symbolic name of an error's errno, including the ones Node does not know. */
 export function codeOf(e: MpoolError): string {
-  return /^E\d+$/.test(e.code) ? (EXTRA_CODES[e.errno] ?? e.code) : e.code;
+  return /^E\d+$/.test(e.code) ? (MISSING_CODES[e.errno] ?? e.code) : e.code;
 }
 
 function detailFor(code: string, c: ExplainContext): string | undefined {

@@ -5,11 +5,9 @@
  */
 import { MPOOL_NAMESZ_MAX } from '../gen/constants.js';
 import { MpoolError } from '../sys/errors.js';
+import { EINVAL, ENAMETOOLONG } from './errno.js';
 
 export const POOL_NAME_MAX = MPOOL_NAMESZ_MAX - 1;
-
-const EINVAL = 22;
-const ENAMETOOLONG = 36;
 
 export interface NameProblem {
   /** The errno the kernel would answer: EINVAL or ENAMETOOLONG. */

@@ -18,12 +18,13 @@ import { MpoolError } from '../sys/errors.js';
 import * as sys from '../sys/libc.js';
 import { ioctlStruct } from '../uapi/ioctl.js';
 import { viewOf } from '../uapi/runtime.js';
-import { devicePdProp, encodeDevicePaths, encodePdProps, mclassNumber, zonePagesForMiB, type MediaClass } from './device.js';
+import { devicePdProp, encodeDevicePaths, encodePdProps, zonePagesForMiB, type MediaClass } from './device.js';
 import { explain } from './explain.js';
 import { checkPoolName } from './names.js';
 import { fromMpoolParams, SPARE_PCT_MAX, toMpoolParams, updateProblem, type PoolParams, type PoolParamsUpdate } from './params.js';
 import { fromDevprops, fromMclass, fromProp, type DeviceProps, type MediaClassInfo, type PoolProps } from './props.js';
 import { readDevice } from './scan.js';
+import { EINVAL, ENOENT } from './errno.js';
 
 export interface PoolOpenOptions {
   /** O_RDWR instead of O_RDONLY. */
@@ -52,9 +53,6 @@ export interface SetPropsRequest {
 export function poolNodePath(name: string): string {
   return `/dev/${MPC_DEV_SUBDIR}/${name}`;
 }
-
-const EINVAL = 22;
-const ENOENT = 2;
 
 /** Why a device refused with EBUSY: it holds a superblock (whose?), or it is in use. */
 export function busyDetail(device: string, force: boolean): string {

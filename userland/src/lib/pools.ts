@@ -17,10 +17,7 @@ import { busyDetail, Pool, poolNodePath, zonePagesOrThrow } from './pool.js';
 import { fromMpoolParams, toCreateParams, toMpoolParams, updateProblem, type PoolCreateParams, type PoolParams, type PoolParamsUpdate } from './params.js';
 import type { PoolProps } from './props.js';
 import { blockDevicePaths, readDevice, scanDevices, type ActiveRef, type ScannedPool, type ScanResult } from './scan.js';
-
-const EINVAL = 22;
-const ENOENT = 2;
-const ENXIO = 6;
+import { EINVAL, ENOENT, ENXIO } from './errno.js';
 
 export interface PoolsOptions {
   /** Control node; default /dev/mpoolctl. */

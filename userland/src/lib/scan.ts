@@ -15,6 +15,7 @@ import {
   type Superblock,
   type SuperblockCopy,
 } from './superblock.js';
+import { ENOMEDIUM, ENXIO } from './errno.js';
 
 /** A device or file that holds a readable superblock. */
 export interface ScannedDevice {
@@ -83,10 +84,6 @@ export function blockDevicePaths(partitions = readFileSync('/proc/partitions', '
     .map((n) => `/dev/${n}`)
     .filter((p) => exists(p));
 }
-
-// By number: Node's errno table has no name for ENOMEDIUM.
-const ENOMEDIUM = 123;
-const ENXIO = 6;
 
 export type DeviceRead =
   | { kind: 'pool'; device: ScannedDevice }
