@@ -47,7 +47,7 @@ test-host: setup
 test-guest: setup
 	$(NODE_BIN)/tsx tests/run-all.ts --suite $(SUITE)
 
-test-debug: setup debug-kernel
+test-debug: setup debug-kernel userland
 	$(NODE_BIN)/tsx tests/run-all.ts --kernel debug
 
 debug-kernel: setup

@@ -23,6 +23,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/kernel.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -203,6 +204,8 @@ int mdc_append(struct mdc *mdc, u16 type, const void *rec, u16 len)
 	mutex_unlock(&mdc->lock);
 	return rc == -EFBIG ? -ENOSPC : rc;
 }
+
+ALLOW_ERROR_INJECTION(mdc_append, ERRNO);
 
 /*
  * Scan one log.  With @replay, hand every record between the markers and

@@ -14,6 +14,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 
@@ -112,6 +113,8 @@ int sb_write(struct pd_dev *pd, const struct sb_info *sb)
 		pr_err("%s: superblock write failed: %d\n", pd->name, rc);
 	return rc;
 }
+
+ALLOW_ERROR_INJECTION(sb_write, ERRNO);
 
 /* Zero both copies: the device no longer belongs to a pool. */
 int sb_erase(struct pd_dev *pd)

@@ -152,7 +152,7 @@ async function harnessSelfTests(kernel: GuestKernel): Promise<void> {
       const share = join(BUILD, 'vm', 'runs', `${kernel.name}-selftest-${fault}`);
       const kmemleak =
         fault === 'leak'
-          ? 'rmmod mpool; echo scan > /sys/kernel/debug/kmemleak; sleep 6; echo scan > /sys/kernel/debug/kmemleak; cat /sys/kernel/debug/kmemleak > kmemleak.txt'
+          ? 'grep "^mpool " /proc/modules > modules.txt; rmmod mpool; echo scan > /sys/kernel/debug/kmemleak; sleep 6; echo scan > /sys/kernel/debug/kmemleak; cat /sys/kernel/debug/kmemleak > kmemleak.txt'
           : 'rmmod mpool';
       const r = await boot({
         kernel,

@@ -54,4 +54,19 @@ describe('guest verdict', () => {
     expect(v.ok).toBe(false);
     expect(v.leaks).toHaveLength(1);
   });
+
+  it('attributes frames of an unloaded module by the address range saved before rmmod', () => {
+    const report = [
+      'unreferenced object 0xff1100000700cb00 (size 192):',
+      '  comm "insmod", pid 90, jiffies 4294749025',
+      '  backtrace:',
+      '    [<00000000e809dab9>] kmalloc_trace+0x21/0xc0',
+      '    [<000000004227db1b>] 0xffffffffc0263f2f',
+      '    [<000000002335a8c3>] do_one_initcall+0xcc/0x380',
+    ].join('\n');
+    const modules = 'mpool 16384 0 - Live 0xffffffffc0263000 (OE)\n';
+    expect(judge({ console: '', dmesg: '', exitCode: 0, timedOut: false, kmemleak: report, modules }).leaks).toHaveLength(1);
+    const elsewhere = 'mpool 16384 0 - Live 0xffffffffc0300000 (OE)\n';
+    expect(judge({ console: '', dmesg: '', exitCode: 0, timedOut: false, kmemleak: report, modules: elsewhere }).ok).toBe(true);
+  });
 });

@@ -67,6 +67,8 @@ export function suiteScript(suite: string, ko: string, kernel: GuestKernel): str
     `  --reporter=default --reporter=json --outputFile.json="$share/results.json" ${q(`tests/guest/${suite}`)}`,
     'rc=$?',
     'cd "$share"',
+    '# Where the module lived, for attributing kmemleak frames after rmmod.',
+    'grep "^mpool " /proc/modules > modules.txt',
     "if grep -q '^mpool ' /proc/modules; then rmmod mpool || { echo 'guest: rmmod mpool failed'; rc=91; }; fi",
     ...kmemleak,
     'dmesg > dmesg.txt',

@@ -50,18 +50,46 @@ export interface KmemleakReport {
   inModule: boolean;
 }
 
-/** Split /sys/kernel/debug/kmemleak output into reports, marking those that point into `module`. */
-export function parseKmemleak(text: string, module = 'mpool'): KmemleakReport[] {
+export interface AddressRange {
+  start: bigint;
+  end: bigint;
+}
+
+/**
+ * Where a module lived, from a /proc/modules line saved before it was
+ * unloaded ("mpool 16384 0 - Live 0xffffffffc0263000 (OE)"): after rmmod,
+ * kmemleak prints the module's frames as bare addresses.
+ */
+export function moduleRanges(procModules: string, module = 'mpool'): AddressRange[] {
+  const out: AddressRange[] = [];
+  for (const line of procModules.split(/\r?\n/)) {
+    const m = new RegExp(`^${module} (\\d+) .* (0x[0-9a-f]+)`).exec(line);
+    if (m) out.push({ start: BigInt(m[2]!), end: BigInt(m[2]!) + BigInt(m[1]!) });
+  }
+  return out;
+}
+
+/**
+ * Split /sys/kernel/debug/kmemleak output into reports, marking those with
+ * a backtrace frame in `module`: by name while it is loaded, by address
+ * (within `ranges`) once it is gone.
+ */
+export function parseKmemleak(text: string, module = 'mpool', ranges: AddressRange[] = []): KmemleakReport[] {
   const reports: KmemleakReport[] = [];
   let cur: KmemleakReport | null = null;
   const tag = `[${module}]`;
+  const inRange = (line: string): boolean =>
+    [...line.matchAll(/\b0x([0-9a-f]{16})\b/g)].some((m) => {
+      const a = BigInt(`0x${m[1]!}`);
+      return ranges.some((r) => a >= r.start && a < r.end);
+    });
   for (const line of text.split(/\r?\n/)) {
     if (/^unreferenced object/.test(line)) {
       cur = { header: line.trim(), body: [], inModule: false };
       reports.push(cur);
     } else if (cur && line.trim() !== '') {
       cur.body.push(line);
-      if (line.includes(tag)) cur.inModule = true;
+      if (line.includes(tag) || (/backtrace|\] 0x|\] [a-z_]/.test(line) && inRange(line))) cur.inModule = true;
     }
   }
   return reports;
@@ -86,6 +114,8 @@ export interface VerdictInput {
   exitCode: number | null;
   timedOut: boolean;
   kmemleak?: string;
+  /** /proc/modules as it was before the module was unloaded. */
+  modules?: string;
   /** A run that is meant to fail the guest command (harness self-tests). */
   expectGuestFailure?: boolean;
 }
@@ -106,7 +136,9 @@ export function judge(input: VerdictInput): Verdict {
   });
   if (findings.length > 0) reasons.push(`the kernel log has ${findings.length} failure line(s)`);
 
-  const leaks = parseKmemleak(input.kmemleak ?? '').filter((r) => r.inModule);
+  const leaks = parseKmemleak(input.kmemleak ?? '', 'mpool', moduleRanges(input.modules ?? '')).filter(
+    (r) => r.inModule,
+  );
   if (leaks.length > 0) reasons.push(`kmemleak found ${leaks.length} unreferenced object(s) allocated by mpool`);
 
   return { ok: reasons.length === 0, reasons, findings, leaks };

@@ -214,7 +214,8 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   const exitCode = guestExitCode(consoleText);
   const dmesg = read('dmesg.txt');
   const kmemleak = read('kmemleak.txt');
-  const verdict = judge({ console: consoleText, dmesg, exitCode, timedOut, kmemleak, expectGuestFailure: o.expectGuestFailure ?? false });
+  const modules = read('modules.txt');
+  const verdict = judge({ console: consoleText, dmesg, exitCode, timedOut, kmemleak, modules, expectGuestFailure: o.expectGuestFailure ?? false });
   return { exitCode, timedOut, accel, console: consoleText, dmesg, kmemleak, bootMs, totalMs: Date.now() - started, verdict };
 }
 

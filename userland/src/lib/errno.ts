@@ -1,7 +1,6 @@
 /**
- * The errno values the pool code names. Literal because Node's tables
- * (os.constants.errno, util.getSystemErrorMap) lack some of them on Linux:
- * ENOTBLK, ENOMEDIUM, and (for names) EBADMSG.
+ * The errno values the pool code compares against. Literal because Node's
+ * os.constants.errno lacks some of them on Linux (ENOTBLK, ENOMEDIUM).
  */
 export const ENOENT = 2;
 export const ENXIO = 6;
@@ -10,6 +9,3 @@ export const EINVAL = 22;
 export const ENAMETOOLONG = 36;
 export const EBADMSG = 74;
 export const ENOMEDIUM = 123;
-
-/** Symbolic names for the errnos above that Node cannot name. */
-export const MISSING_CODES: Readonly<Record<number, string>> = { [ENOTBLK]: 'ENOTBLK', [EBADMSG]: 'EBADMSG', [ENOMEDIUM]: 'ENOMEDIUM' };

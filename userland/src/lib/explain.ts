@@ -4,7 +4,6 @@
  * management command into an MpoolError whose message names the problem.
  */
 import { errnoMessage, isMpoolError, MpoolError } from '../sys/errors.js';
-import { MISSING_CODES } from './errno.js';
 
 export type ManagementOp =
   | 'create'
@@ -35,11 +34,6 @@ export interface ExplainContext {
 }
 
 const ADMIN = 'needs CAP_SYS_ADMIN (run as root)';
-
-/** The symbolic name of an error's errno, including the ones Node does not know. */
-export function codeOf(e: MpoolError): string {
-  return /^E\d+$/.test(e.code) ? (MISSING_CODES[e.errno] ?? e.code) : e.code;
-}
 
 function detailFor(code: string, c: ExplainContext): string | undefined {
   const p = `"${c.pool}"`;
@@ -144,7 +138,7 @@ function detailFor(code: string, c: ExplainContext): string | undefined {
 /** Rethrow `e` as an MpoolError named for the operation; non-MpoolErrors pass through. */
 export function explain(e: unknown, c: ExplainContext): never {
   if (!isMpoolError(e)) throw e;
-  const detail = detailFor(codeOf(e), c);
+  const detail = detailFor(e.code, c);
   const path = c.path ?? c.device ?? e.path;
   throw new MpoolError({ errno: e.errno, op: c.op, path, detail: detail ?? errnoMessage(e.errno) });
 }

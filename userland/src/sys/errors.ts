@@ -3,14 +3,23 @@ import { getSystemErrorMap } from 'node:util';
 
 const errnoMap = getSystemErrorMap();
 
+/** Linux errnos that Node's table does not name (it comes from libuv). */
+const LINUX_ONLY: Readonly<Record<number, [string, string]>> = {
+  15: ['ENOTBLK', 'block device required'],
+  74: ['EBADMSG', 'bad message'],
+  123: ['ENOMEDIUM', 'no medium found'],
+};
+
 /** The symbolic name of an errno ("ENOENT"), or "E<n>" if unknown. */
 export function errnoName(errno: number): string {
-  return errnoMap.get(-Math.abs(errno))?.[0] ?? `E${errno}`;
+  const n = Math.abs(errno);
+  return errnoMap.get(-n)?.[0] ?? LINUX_ONLY[n]?.[0] ?? `E${n}`;
 }
 
 /** The C library's message for an errno. */
 export function errnoMessage(errno: number): string {
-  return errnoMap.get(-Math.abs(errno))?.[1] ?? `unknown error ${errno}`;
+  const n = Math.abs(errno);
+  return errnoMap.get(-n)?.[1] ?? LINUX_ONLY[n]?.[1] ?? `unknown error ${n}`;
 }
 
 export interface MpoolErrorInit {
