@@ -163,8 +163,11 @@ static int mdc_compact_locked(struct mdc *mdc)
 	int rc;
 
 	rc = mdc_rewrite(mdc, t, max(mdc->log[0].gen, mdc->log[1].gen) + 1);
-	if (!rc)
+	if (!rc) {
 		mdc->compactions++;
+		pr_info("MDC-%u compacted into log %c, generation %llu, %llu blocks\n",
+			mdc->index, 'A' + t, mdc->log[t].gen, mdc->log[t].nblocks);
+	}
 	return rc;
 }
 

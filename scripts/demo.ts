@@ -1,6 +1,7 @@
 /**
  * make demo: boot the guest on two blank virtio disks, load the module and
- * drive the CLI, echoing the guest console. Fails like a test would if the
+ * drive the CLI through a pool's life (create with a staging device, list,
+ * get, deactivate, scan, activate, destroy), echoing the guest console. Fails like a test would if the
  * kernel log is not clean.
  */
 import { join } from 'node:path';
@@ -15,22 +16,29 @@ set -e
 say() { printf '\\n$ %s\\n' "$*"; "$@"; }
 echo "demo: kernel $(uname -r), disks: $(ls /dev/vd* | tr '\\n' ' ')"
 say insmod ${ko}
-say grep mpool /proc/modules
 say ls -l /dev/mpoolctl
 say ${mpool} --version
+say ${mpool} create demo /dev/vda label=demo mode=0640 stgdev=/dev/vdb stgsz=16
 say ${mpool} list
+say ${mpool} get demo
+say ls -l /dev/mpool/
+say blkid -p /dev/vda
+say ${mpool} deactivate demo
+say ${mpool} scan
+say ${mpool} activate demo
 say ${mpool} list --json
-say ${mpool} --help
+say ${mpool} destroy demo
+say ${mpool} list
 say rmmod mpool
 dmesg > dmesg.txt
-say sh -c 'dmesg | grep -i mpool'
+say sh -c 'dmesg | grep " mpool: "'
 `;
 
 const r = await boot({
   kernel,
   share: join(BUILD, 'vm', 'runs', 'demo'),
   script,
-  disks: { dir: join(BUILD, 'vm', 'disks', 'demo'), count: 2, sizeMiB: 1024 },
+  disks: { dir: join(BUILD, 'vm', 'disks', 'demo'), count: 2, sizeMiB: 8192 },
   echo: process.stdout,
   timeoutSec: 600,
 });
