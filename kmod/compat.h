@@ -10,6 +10,7 @@
 #include <linux/blkdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/uio.h>
 
 /* 6.2 made the device argument of the devnode callbacks const. */
 #ifdef MPOOL_HAVE_CONST_DEVNODE
@@ -75,6 +76,12 @@ static inline void mpool_bdev_close(struct block_device *bdev, void *handle,
 {
 	blkdev_put(bdev, MPOOL_BDEV_MODE);
 }
+#endif
+
+/* 6.2 named the iov_iter directions. */
+#ifndef ITER_SOURCE
+#define ITER_SOURCE	WRITE	/* data flows from the iterator */
+#define ITER_DEST	READ	/* data flows into the iterator */
 #endif
 
 #endif /* MPOOL_COMPAT_H */

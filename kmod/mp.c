@@ -368,6 +368,7 @@ static void mp_free(struct mpool *mp)
 {
 	int i;
 
+	obj_table_free(mp);
 	if (mp->mdcn) {
 		for (i = 0; i < mp->st.nmdc; i++)
 			mdc_destroy(&mp->mdcn[i]);
@@ -410,11 +411,16 @@ struct mpool *mp_find(const char *name)
 	return found;
 }
 
-/* Object records arrive with the object layer; until then none may exist. */
+struct mp_replay {
+	struct mpool	*mp;
+	u8		slot;
+};
+
 static int mp_mdcn_replay(void *arg, u16 type, const void *rec, u16 len)
 {
-	pr_err("unexpected record type %u in an object MDC\n", type);
-	return -EBADMSG;
+	struct mp_replay *r = arg;
+
+	return obj_replay(r->mp, r->slot, type, rec, len);
 }
 
 /* The superblocks of the given devices, opened for @holder. */
@@ -522,13 +528,32 @@ static int mp_load_mdcs(struct mpool *mp, u32 flags)
 			return -EBADMSG;
 		}
 		rc = mdc_init(&mp->mdcn[i], &d->pd, mp_zone_bytes(d->sb.zonepg), mp->poolid,
-			      i + 1, m->zaddr, m->zcnt, NULL, mp);
-		if (!rc)
-			rc = mdc_load(&mp->mdcn[i], mp_mdcn_replay, mp);
+			      i + 1, m->zaddr, m->zcnt, obj_snapshot, mp);
+		if (!rc) {
+			struct mp_replay r = { .mp = mp, .slot = i + 1 };
+
+			rc = mdc_load(&mp->mdcn[i], mp_mdcn_replay, &r);
+		}
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/* The root MDC's two mlogs (mp_oidv) exist in every pool with an MDC-1. */
+static int mp_root_mlogs(struct mpool *mp)
+{
+	u64 zone = mp_class_zone(mp, MP_MED_CAPACITY);
+	u32 zcnt = max_t(u64, 1, DIV_ROUND_UP_ULL(mp->st.pool.mdc_captgt, zone));
+	int i, rc = 0;
+
+	if (!mp->st.nmdc)
+		return 0;
+	for (i = 0; i < 2 && !rc; i++)
+		rc = obj_create_committed(mp, mp->st.pool.oid[i], MP_MED_CAPACITY, zcnt);
+	if (rc)
+		pr_err("pool %s: cannot create the root mlogs: %d\n", mp->name, rc);
+	return rc;
 }
 
 /* Check MDC-0's device list against the devices we opened. */
@@ -610,6 +635,7 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 	}
 	mutex_init(&mp->lock);
 	INIT_LIST_HEAD(&mp->list);
+	obj_table_init(&mp->objs);
 	rc = pmd_state_init(&mp->st);
 	if (rc)
 		goto out_free;
@@ -672,6 +698,8 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 	}
 	if (!rc)
 		rc = mp_load_mdcs(mp, flags);
+	if (!rc && mp->dev[MP_MED_CAPACITY].present)
+		rc = mp_root_mlogs(mp);
 	if (rc)
 		goto out_pool;
 
@@ -928,6 +956,16 @@ void mp_props_get(struct mpool *mp, struct mpioc_prop *prop)
 		mp_mclass_fill(mp, c, &prop->pr_mcxv[prop->pr_mcxc++]);
 	}
 	mutex_unlock(&mp->lock);
+
+	spin_lock(&mp->objs.stats_lock);
+	prop->pr_usage.mpu_mblock_alen = mp->objs.mblock_alen;
+	prop->pr_usage.mpu_mblock_wlen = mp->objs.mblock_wlen;
+	prop->pr_usage.mpu_mlog_alen = mp->objs.mlog_alen;
+	prop->pr_usage.mpu_mblock_cnt = mp->objs.mblock_cnt;
+	prop->pr_usage.mpu_mlog_cnt = mp->objs.mlog_cnt;
+	prop->pr_usage.mpu_alen = mp->objs.mblock_alen + mp->objs.mlog_alen;
+	prop->pr_usage.mpu_wlen = mp->objs.mblock_wlen;
+	spin_unlock(&mp->objs.stats_lock);
 }
 
 /* Fill up to @max entries (in the caller's buffer) for every active pool. */

@@ -18,6 +18,7 @@
 #include "mdc.h"
 #include "pd.h"
 #include "pmd.h"
+#include "pmd_obj.h"
 #include "sb.h"
 #include "smap.h"
 
@@ -45,6 +46,7 @@ struct mp_dev {
  * @dev:    devices by media class
  * @mdc0:   MDC-0
  * @mdcn:   MDC-1..N; @mdcn[i - 1] is MDC-i
+ * @objs:   client objects (pmd_obj.h has their locking)
  * @owner:  the device node presenting this pool (opaque here; set by mpctl)
  */
 struct mpool {
@@ -56,8 +58,15 @@ struct mpool {
 	struct mp_dev		dev[MP_MED_NUMBER];
 	struct mdc		mdc0;
 	struct mdc		*mdcn;
+	struct mp_objtab	objs;
 	void			*owner;
 };
+
+/* Zone size of media class @c (which must have a device). */
+static inline u64 mp_class_zone(struct mpool *mp, u8 c)
+{
+	return (u64)mp->dev[c].sb.zonepg * OMF_BLK_SIZE;
+}
 
 /* The devices a management command names, copied in by mpctl. */
 struct mp_devlist {

@@ -43,6 +43,8 @@
 #include "mpool_ioctl.h"
 #include "compat.h"
 #include "init.h"
+#include "mblock.h"
+#include "mlog.h"
 #include "mp.h"
 #include "mpctl.h"
 
@@ -487,6 +489,118 @@ static int mpc_devprops_get(struct mpc_unit *unit, struct file *file, unsigned i
 	return mp_devprops_get(unit->pool, name, &d->dpr_devprops);
 }
 
+/* Mblocks.  The argument structs carry only user pointers and ids here. */
+
+static int mpc_mb_alloc(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_mblock *mb = arg;
+	u8 mclass = mb->mb_mclassp;
+	int rc;
+
+	rc = mblock_alloc(unit->pool, mclass, mb->mb_spare, &mb->mb_objid, &mb->mb_props);
+	mb->mb_offset = 0;
+	mb->mb_rsvd1 = 0;
+	mb->mb_rsvd2 = 0;
+	mb->mb_rsvd3 = 0;
+	return rc;
+}
+
+static int mpc_mb_find(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_mblock *mb = arg;
+
+	mb->mb_rsvd1 = 0;
+	mb->mb_rsvd2 = 0;
+	mb->mb_rsvd3 = 0;
+	return mblock_find(unit->pool, mb->mb_objid, &mb->mb_props);
+}
+
+static int mpc_mb_id(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_mblock_id *mi = arg;
+
+	switch (cmd) {
+	case MPIOC_MB_COMMIT:
+		return mblock_commit(unit->pool, mi->mi_objid);
+	case MPIOC_MB_ABORT:
+		return mblock_abort(unit->pool, mi->mi_objid);
+	case MPIOC_MB_DELETE:
+		return mblock_delete(unit->pool, mi->mi_objid);
+	}
+	return -ENOTTY;
+}
+
+static int mpc_mb_rw(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_mblock_rw *rw = arg;
+
+	if (cmd == MPIOC_MB_WRITE)
+		return mblock_write(unit->pool, rw->mb_objid, rw->mb_iov, rw->mb_iov_cnt);
+	return mblock_read(unit->pool, rw->mb_objid, rw->mb_iov, rw->mb_iov_cnt, rw->mb_offset);
+}
+
+/* Mlogs */
+
+static int mpc_mlog_alloc(struct mpc_unit *unit, struct file *file, unsigned int cmd,
+			  void *arg)
+{
+	struct mpioc_mlog *ml = arg;
+	int rc;
+
+	rc = mlog_alloc(unit->pool, ml->ml_mclassp, &ml->ml_cap, &ml->ml_objid, &ml->ml_props);
+	ml->ml_rsvd = 0;
+	ml->ml_rsvd2 = 0;
+	memset(ml->ml_rsvd1, 0, sizeof(ml->ml_rsvd1));
+	return rc;
+}
+
+/* MLOG_FIND and MLOG_PROPS, one handler as in 1.9.0. */
+static int mpc_mlog_find(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_mlog *ml = arg;
+
+	ml->ml_rsvd = 0;
+	ml->ml_rsvd2 = 0;
+	memset(ml->ml_rsvd1, 0, sizeof(ml->ml_rsvd1));
+	return mlog_find(unit->pool, ml->ml_objid, &ml->ml_props);
+}
+
+static int mpc_mlog_id(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_mlog_id *mi = arg;
+
+	memset(mi->mi_rsvd1, 0, sizeof(mi->mi_rsvd1));
+	switch (cmd) {
+	case MPIOC_MLOG_COMMIT:
+		return mlog_commit(unit->pool, mi->mi_objid, &mi->mi_gen, &mi->mi_state);
+	case MPIOC_MLOG_ERASE:
+		return mlog_erase(unit->pool, mi->mi_objid, mi->mi_gen, &mi->mi_gen,
+				  &mi->mi_state);
+	case MPIOC_MLOG_ABORT:
+		return mlog_abort(unit->pool, mi->mi_objid);
+	case MPIOC_MLOG_DELETE:
+		return mlog_delete(unit->pool, mi->mi_objid);
+	}
+	return -ENOTTY;
+}
+
+/*
+ * MLOG_READ and MLOG_WRITE: mi_op decides the direction, whichever of the
+ * two carried it (as in 1.9.0).  A write needs a file opened for writing,
+ * even when it arrives as MLOG_READ.
+ */
+static int mpc_mlog_rw(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_mlog_io *io = arg;
+
+	if (io->mi_op > 1)
+		return -EINVAL;
+	if (io->mi_op == 1 && !(file->f_mode & FMODE_WRITE))
+		return -EINVAL;
+	return mlog_rw(unit->pool, io->mi_objid, io->mi_op == 1, io->mi_iov, io->mi_iovc,
+		       io->mi_off);
+}
+
 #define CTL_ADMIN	(MPC_IOC_CTL | MPC_IOC_ADMIN)
 #define POOL_ADMIN	(MPC_IOC_POOL | MPC_IOC_ADMIN)
 #define POOL_RDONLY	(MPC_IOC_POOL | MPC_IOC_RDONLY)
@@ -510,22 +624,22 @@ static const struct mpc_ioc mpc_ioc_table[] = {
 	{ MPIOC_PROP_GET,      MPC_IOC_CTL | POOL_RDONLY,   mpc_prop_get },
 	{ MPIOC_PROP_SET,      POOL_ADMIN,                  mpc_prop_set },
 	{ MPIOC_DEVPROPS_GET,  POOL_RDONLY,                 mpc_devprops_get },
-	{ MPIOC_MLOG_ALLOC,    MPC_IOC_POOL,                NULL },
-	{ MPIOC_MLOG_COMMIT,   MPC_IOC_POOL,                NULL },
-	{ MPIOC_MLOG_ABORT,    MPC_IOC_POOL,                NULL },
-	{ MPIOC_MLOG_DELETE,   MPC_IOC_POOL,                NULL },
-	{ MPIOC_MLOG_FIND,     POOL_RDONLY,                 NULL },
-	{ MPIOC_MLOG_READ,     POOL_RDONLY,                 NULL },
-	{ MPIOC_MLOG_WRITE,    MPC_IOC_POOL,                NULL },
-	{ MPIOC_MLOG_PROPS,    POOL_RDONLY,                 NULL },
-	{ MPIOC_MLOG_ERASE,    MPC_IOC_POOL,                NULL },
-	{ MPIOC_MB_ALLOC,      MPC_IOC_POOL,                NULL },
-	{ MPIOC_MB_ABORT,      MPC_IOC_POOL,                NULL },
-	{ MPIOC_MB_COMMIT,     MPC_IOC_POOL,                NULL },
-	{ MPIOC_MB_DELETE,     MPC_IOC_POOL,                NULL },
-	{ MPIOC_MB_FIND,       POOL_RDONLY,                 NULL },
-	{ MPIOC_MB_READ,       POOL_RDONLY,                 NULL },
-	{ MPIOC_MB_WRITE,      MPC_IOC_POOL,                NULL },
+	{ MPIOC_MLOG_ALLOC,    MPC_IOC_POOL,                mpc_mlog_alloc },
+	{ MPIOC_MLOG_COMMIT,   MPC_IOC_POOL,                mpc_mlog_id },
+	{ MPIOC_MLOG_ABORT,    MPC_IOC_POOL,                mpc_mlog_id },
+	{ MPIOC_MLOG_DELETE,   MPC_IOC_POOL,                mpc_mlog_id },
+	{ MPIOC_MLOG_FIND,     POOL_RDONLY,                 mpc_mlog_find },
+	{ MPIOC_MLOG_READ,     POOL_RDONLY,                 mpc_mlog_rw },
+	{ MPIOC_MLOG_WRITE,    MPC_IOC_POOL,                mpc_mlog_rw },
+	{ MPIOC_MLOG_PROPS,    POOL_RDONLY,                 mpc_mlog_find },
+	{ MPIOC_MLOG_ERASE,    MPC_IOC_POOL,                mpc_mlog_id },
+	{ MPIOC_MB_ALLOC,      MPC_IOC_POOL,                mpc_mb_alloc },
+	{ MPIOC_MB_ABORT,      MPC_IOC_POOL,                mpc_mb_id },
+	{ MPIOC_MB_COMMIT,     MPC_IOC_POOL,                mpc_mb_id },
+	{ MPIOC_MB_DELETE,     MPC_IOC_POOL,                mpc_mb_id },
+	{ MPIOC_MB_FIND,       POOL_RDONLY,                 mpc_mb_find },
+	{ MPIOC_MB_READ,       POOL_RDONLY,                 mpc_mb_rw },
+	{ MPIOC_MB_WRITE,      MPC_IOC_POOL,                mpc_mb_rw },
 	{ MPIOC_VMA_CREATE,    MPC_IOC_POOL,                NULL },
 	{ MPIOC_VMA_DESTROY,   MPC_IOC_POOL,                NULL },
 	{ MPIOC_VMA_PURGE,     MPC_IOC_POOL,                NULL },

@@ -482,6 +482,79 @@ int omf_cstart_unpack(const void *buf, u16 len, struct omf_cstart *c)
 	return 0;
 }
 
+struct omf_rec_obj {
+	__le64	objid;
+	__le64	zaddr;
+	__le32	zcnt;
+	u8	mclass;
+	u8	spare;
+	__le16	rsvd0;
+	__le64	wlen;
+	__le64	gen;
+	u8	uuid[16];
+} __packed;
+static_assert(sizeof(struct omf_rec_obj) == 56);
+
+/* OBJ_DELETE, OBJ_ERASE and OIDCKPT: an object id (or uniquifier) and a generation. */
+struct omf_rec_oid {
+	__le64	objid;
+	__le64	gen;
+} __packed;
+static_assert(sizeof(struct omf_rec_oid) == 16);
+
+u16 omf_obj_pack(const struct omf_obj *o, void *buf)
+{
+	struct omf_rec_obj *r = buf;
+
+	memset(r, 0, sizeof(*r));
+	r->objid = cpu_to_le64(o->objid);
+	r->zaddr = cpu_to_le64(o->zaddr);
+	r->zcnt = cpu_to_le32(o->zcnt);
+	r->mclass = o->mclass;
+	r->spare = o->spare;
+	r->wlen = cpu_to_le64(o->wlen);
+	r->gen = cpu_to_le64(o->gen);
+	memcpy(r->uuid, o->uuid, sizeof(r->uuid));
+	return sizeof(*r);
+}
+
+int omf_obj_unpack(const void *buf, u16 len, struct omf_obj *o)
+{
+	const struct omf_rec_obj *r = buf;
+
+	if (len < sizeof(*r))
+		return -EBADMSG;
+	o->objid = le64_to_cpu(r->objid);
+	o->zaddr = le64_to_cpu(r->zaddr);
+	o->zcnt = le32_to_cpu(r->zcnt);
+	o->mclass = r->mclass;
+	o->spare = r->spare;
+	o->wlen = le64_to_cpu(r->wlen);
+	o->gen = le64_to_cpu(r->gen);
+	memcpy(o->uuid, r->uuid, sizeof(o->uuid));
+	return 0;
+}
+
+u16 omf_oid_pack(u64 objid, u64 gen, void *buf)
+{
+	struct omf_rec_oid *r = buf;
+
+	r->objid = cpu_to_le64(objid);
+	r->gen = cpu_to_le64(gen);
+	return sizeof(*r);
+}
+
+int omf_oid_unpack(const void *buf, u16 len, u64 *objid, u64 *gen)
+{
+	const struct omf_rec_oid *r = buf;
+
+	if (len < sizeof(*r))
+		return -EBADMSG;
+	*objid = le64_to_cpu(r->objid);
+	*gen = le64_to_cpu(r->gen);
+	return 0;
+}
+
 u16 omf_cend_pack(u32 count, void *buf)
 {
 	struct omf_rec_cend *r = buf;

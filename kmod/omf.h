@@ -37,6 +37,10 @@
 #define OMF_REC_DEVICE		17
 #define OMF_REC_SPARE		18
 #define OMF_REC_MDC		19
+#define OMF_REC_OBJ		32	/* MDC-1..N: an object, committed */
+#define OMF_REC_OBJ_DELETE	33
+#define OMF_REC_OBJ_ERASE	34
+#define OMF_REC_OIDCKPT		35
 
 #define OMF_RECORDS_MAJOR	1
 #define OMF_RECORDS_MINOR	0
@@ -170,6 +174,18 @@ struct omf_mdc {
 	u8	devid[16];
 };
 
+/* An object as its MDC records it. */
+struct omf_obj {
+	u64	objid;
+	u64	zaddr;
+	u32	zcnt;
+	u8	mclass;
+	u8	spare;
+	u64	wlen;		/* mblock: bytes written */
+	u64	gen;		/* mlog: generation */
+	u8	uuid[16];	/* mlog: the magic its log blocks carry */
+};
+
 struct omf_cstart {
 	u64	gen;
 	u16	major;
@@ -207,5 +223,9 @@ int omf_mdc_unpack(const void *buf, u16 len, struct omf_mdc *m);
 u16 omf_cstart_pack(const struct omf_cstart *c, void *buf);
 int omf_cstart_unpack(const void *buf, u16 len, struct omf_cstart *c);
 u16 omf_cend_pack(u32 count, void *buf);
+u16 omf_obj_pack(const struct omf_obj *o, void *buf);
+int omf_obj_unpack(const void *buf, u16 len, struct omf_obj *o);
+u16 omf_oid_pack(u64 objid, u64 gen, void *buf);
+int omf_oid_unpack(const void *buf, u16 len, u64 *objid, u64 *gen);
 
 #endif /* MPOOL_OMF_H */

@@ -95,6 +95,41 @@ int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua)
 	return pd_io(pd, opf, buf, len, off);
 }
 
+/*
+ * Direct I/O between user memory and the device at @off.  The user pages
+ * are pinned into bios of up to BIO_MAX_VECS pages, submitted and waited
+ * for one after another; nothing passes through the page cache.  The
+ * caller has checked alignment and bounds.
+ */
+int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bool fua)
+{
+	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC : REQ_OP_READ;
+	int rc = 0;
+
+	if (write && fua)
+		opf |= REQ_FUA;
+
+	while (iov_iter_count(iter) && !rc) {
+		struct bio *bio;
+		u32 len;
+
+		bio = bio_alloc(pd->bdev, bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS), opf,
+				GFP_KERNEL);
+		bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
+		rc = bio_iov_iter_get_pages(bio, iter);
+		if (rc) {
+			bio_put(bio);
+			break;
+		}
+		len = bio->bi_iter.bi_size;
+		rc = submit_bio_wait(bio);
+		bio_release_pages(bio, !write);
+		bio_put(bio);
+		off += len;
+	}
+	return rc;
+}
+
 int pd_flush(struct pd_dev *pd)
 {
 	return blkdev_issue_flush(pd->bdev);

@@ -8,6 +8,7 @@
 
 #include <linux/blkdev.h>
 #include <linux/types.h>
+#include <linux/uio.h>
 
 /**
  * struct pd_dev - an open pool device
@@ -32,6 +33,7 @@ void pd_close(struct pd_dev *pd);
 
 int pd_read(struct pd_dev *pd, void *buf, size_t len, u64 off);
 int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua);
+int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bool fua);
 int pd_flush(struct pd_dev *pd);
 void pd_invalidate(struct pd_dev *pd);
 
