@@ -5,6 +5,7 @@
 #   make demo          boot the VM, load the module, drive the CLI
 #   make test-debug    the guest suites under the KASAN/lockdep/kmemleak kernel
 #   make debug-kernel  build (or reuse) that kernel
+#   make bench         mblock/mlog figures as ratios to raw O_DIRECT
 #   make build         module + userland
 #   make codegen       regenerate userland/src/gen/ from uapi/mpool_ioctl.h
 #   make checkpatch    checkpatch.pl --strict on kmod/ and uapi/
@@ -12,7 +13,7 @@
 SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 
-.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo debug-kernel clean
+.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo bench debug-kernel clean
 
 all: build
 
@@ -55,6 +56,10 @@ debug-kernel: setup
 
 demo: build
 	$(NODE_BIN)/tsx scripts/demo.ts
+
+# Ratios against raw O_DIRECT on the same virtual disk, in one VM run.
+bench: build
+	$(NODE_BIN)/tsx bench/run.ts
 
 clean:
 	$(MAKE) -C kmod clean || true
