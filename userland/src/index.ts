@@ -14,6 +14,34 @@ export {
   type ScanOptions,
 } from './lib/pools.js';
 export { Pool, poolNodePath, withPool, type AddDeviceOptions, type PoolOpenOptions, type SetPropsRequest } from './lib/pool.js';
+export { AlignedBuffer, PAGE_SIZE, roundUpToPage } from './lib/aligned.js';
+export { Mblocks, fromMblockProps, type MblockAllocOptions, type MblockProps, type MblockWriteOptions } from './lib/mblock.js';
+export {
+  Mlogs,
+  fromMlogProps,
+  kernelMlogMedia,
+  MLOG_STATE_COMMITTED,
+  type KernelMlogMedia,
+  type MlogAllocOptions,
+  type MlogCommitResult,
+  type MlogProps,
+} from './lib/mlog.js';
+export type { IoData } from './lib/objio.js';
+export {
+  objectIdHex,
+  parseObjectId,
+  parseObjectIdText,
+  makeObjectId,
+  kindOfId,
+  planIo,
+  readRwszMax,
+  OBJ_TYPE_MBLOCK,
+  OBJ_TYPE_MLOG,
+  type IoLimits,
+  type ObjectIdParts,
+  type ObjectKind,
+} from './lib/objects.js';
+export type { IoSegment } from './sys/iovec.js';
 export {
   fromMpoolParams,
   toMpoolParams,

@@ -25,6 +25,8 @@ import { fromMpoolParams, SPARE_PCT_MAX, toMpoolParams, updateProblem, type Pool
 import { fromDevprops, fromMclass, fromProp, type DeviceProps, type MediaClassInfo, type PoolProps } from './props.js';
 import { readDevice } from './scan.js';
 import { EINVAL, ENOENT } from './errno.js';
+import { Mblocks } from './mblock.js';
+import { Mlogs } from './mlog.js';
 
 export interface PoolOpenOptions {
   /** O_RDWR instead of O_RDONLY. */
@@ -75,6 +77,8 @@ export class Pool {
   readonly path: string;
   readonly writable: boolean;
   #fd: number;
+  #mblocks: Mblocks | undefined;
+  #mlogs: Mlogs | undefined;
 
   private constructor(name: string, path: string, fd: number, writable: boolean) {
     this.name = name;
@@ -99,6 +103,16 @@ export class Pool {
   get fd(): number {
     if (this.#fd < 0) throw new MpoolError({ errno: 9, op: 'pool', path: this.path, detail: 'the pool is closed' });
     return this.#fd;
+  }
+
+  /** The pool's mblocks (MB_* commands). */
+  get mblocks(): Mblocks {
+    return (this.#mblocks ??= new Mblocks(this));
+  }
+
+  /** The pool's mlogs (MLOG_* commands). */
+  get mlogs(): Mlogs {
+    return (this.#mlogs ??= new Mlogs(this));
   }
 
   get closed(): boolean {

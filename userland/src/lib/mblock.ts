@@ -1,0 +1,220 @@
+/**
+ * Mblocks: write-once objects of one zone. Allocate, append (page-sized
+ * writes, straight from user pages to the device), commit (immutable,
+ * durable, readable), read, delete; or abort before commit.
+ *
+ *   const mb = pool.mblocks;
+ *   const { id } = mb.alloc({ mclass: 'capacity' });
+ *   mb.write(id, data);          // copied through a bounce buffer unless aligned
+ *   mb.commit(id);
+ *   const back = mb.read(id, 0, data.length);
+ */
+import { IOCTLS } from '../gen/ioctl.js';
+import { MpiocMblock, MpiocMblockId, MpiocMblockRw, type MblockPropsEx } from '../gen/structs.js';
+import { MpoolError } from '../sys/errors.js';
+import { encodeIovecs, type IoSegment } from '../sys/iovec.js';
+import * as sys from '../sys/libc.js';
+import { ioctlStruct } from '../uapi/ioctl.js';
+import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
+import { mclassName, mclassNumber, type MediaClass } from './device.js';
+import { EINVAL } from './errno.js';
+import { checkPages, readData, writeData, type IoData } from './objio.js';
+import { checkObjectId, ioLimits, objectError, objectIdHex, pageSpan, type IoLimits, type ObjectErrorContext } from './objects.js';
+import type { Pool } from './pool.js';
+
+export interface MblockProps {
+  id: bigint;
+  /** "0x..." */
+  idHex: string;
+  mclass: MediaClass | null;
+  /** Bytes the mblock can hold: one zone. */
+  capacity: bigint;
+  /** Bytes written so far (whole pages). */
+  written: bigint;
+  /** The kernel's preferred write size: min(capacity, rwsz_max). */
+  optimalWriteSize: bigint;
+  committed: boolean;
+  zoneCount: number;
+}
+
+export interface MblockAllocOptions {
+  /** Media class; default capacity. */
+  mclass?: MediaClass;
+  /** Allocate from the class's spare space. */
+  spare?: boolean;
+}
+
+export interface MblockWriteOptions {
+  /** Zero-pad a total that is not whole pages (default: refuse it with EINVAL). */
+  pad?: boolean;
+}
+
+export function fromMblockProps(p: MblockPropsEx): MblockProps {
+  const b = p.mbx_props;
+  return {
+    id: b.mpr_objid,
+    idHex: objectIdHex(b.mpr_objid),
+    mclass: mclassName(b.mpr_mclassp),
+    capacity: BigInt(b.mpr_alloc_cap),
+    written: BigInt(b.mpr_write_len),
+    optimalWriteSize: BigInt(b.mpr_optimal_wrsz),
+    committed: b.mpr_iscommitted !== 0,
+    zoneCount: p.mbx_zonecnt,
+  };
+}
+
+const WRITE_HINTS = {
+  EALREADY: 'is committed: mblocks are immutable after commit',
+  EINVAL: 'the write does not fit: iovecs must be whole aligned pages, 1..1024 of them, at most rwsz_max_mb MiB, within the mblock capacity',
+};
+
+export class Mblocks {
+  readonly pool: Pool;
+  readonly limits: IoLimits;
+
+  constructor(pool: Pool, limits: IoLimits = ioLimits()) {
+    this.pool = pool;
+    this.limits = limits;
+  }
+
+  #ctx(op: string, id?: bigint, hints?: ObjectErrorContext['hints']): ObjectErrorContext {
+    const c: ObjectErrorContext = { kind: 'mblock', op, path: this.pool.path };
+    if (id !== undefined) c.id = id;
+    if (hints) c.hints = hints;
+    return c;
+  }
+
+  /** MB_ALLOC: a new, uncommitted mblock. */
+  alloc(opts: MblockAllocOptions = {}): MblockProps {
+    const mclass = opts.mclass ?? 'capacity';
+    try {
+      const out = ioctlStruct(
+        this.pool.fd,
+        IOCTLS.MPIOC_MB_ALLOC,
+        MpiocMblock,
+        { ...MpiocMblock.zero(), mb_mclassp: mclassNumber(mclass), mb_spare: opts.spare ? 1 : 0 },
+        this.pool.path,
+      );
+      return fromMblockProps(out.mb_props);
+    } catch (e) {
+      objectError(e, this.#ctx('alloc', undefined, { ENODEV: `the pool has no ${mclass} device`, ENOSPC: `no free zone in the ${mclass} class` }));
+    }
+  }
+
+  /** MB_FIND: the properties of an mblock, committed or not. */
+  find(id: bigint): MblockProps {
+    checkObjectId(id, 'mblock', 'find', this.pool.path);
+    try {
+      const out = ioctlStruct(this.pool.fd, IOCTLS.MPIOC_MB_FIND, MpiocMblock, { ...MpiocMblock.zero(), mb_objid: id }, this.pool.path);
+      return fromMblockProps(out.mb_props);
+    } catch (e) {
+      objectError(e, this.#ctx('find', id));
+    }
+  }
+
+  /** Same as find(). */
+  props(id: bigint): MblockProps {
+    return this.find(id);
+  }
+
+  #idCmd(cmd: 'MPIOC_MB_COMMIT' | 'MPIOC_MB_ABORT' | 'MPIOC_MB_DELETE', op: string, id: bigint, hints: ObjectErrorContext['hints']): void {
+    checkObjectId(id, 'mblock', op, this.pool.path);
+    try {
+      ioctlStruct(this.pool.fd, IOCTLS[cmd], MpiocMblockId, { mi_objid: id }, this.pool.path);
+    } catch (e) {
+      objectError(e, this.#ctx(op, id, hints));
+    }
+  }
+
+  /** MB_COMMIT: immutable, durable and readable from now on. */
+  commit(id: bigint): void {
+    this.#idCmd('MPIOC_MB_COMMIT', 'commit', id, { EINVAL: 'is already committed' });
+  }
+
+  /** MB_ABORT: drop an uncommitted mblock and its zone. */
+  abort(id: bigint): void {
+    this.#idCmd('MPIOC_MB_ABORT', 'abort', id, { EINVAL: 'is committed: delete it instead' });
+  }
+
+  /** MB_DELETE: remove a committed mblock for good. */
+  delete(id: bigint): void {
+    this.#idCmd('MPIOC_MB_DELETE', 'delete', id, { EINVAL: 'is not committed: abort it instead' });
+  }
+
+  /**
+   * MB_WRITE: append `data` at the written length, in as many ioctls as the
+   * kernel's limits need. Returns the bytes appended (padding included).
+   */
+  write(id: bigint, data: IoData, opts: MblockWriteOptions = {}): number {
+    checkObjectId(id, 'mblock', 'write', this.pool.path);
+    try {
+      return writeData(data, this.limits, opts.pad ?? false, (segs) => this.writeRaw(id, segs), 'mblock write');
+    } catch (e) {
+      objectError(e, this.#ctx('write', id, WRITE_HINTS));
+    }
+  }
+
+  /** One MB_WRITE of exactly these segments, unchecked: for tests of the kernel's checks. */
+  writeRaw(id: bigint, segs: readonly IoSegment[]): void {
+    const iov = encodeIovecs(segs);
+    ioctlStruct(
+      this.pool.fd,
+      IOCTLS.MPIOC_MB_WRITE,
+      MpiocMblockRw,
+      { mb_objid: id, mb_offset: 0n, mb_rsvd2: 0, mb_rsvd3: 0, mb_iov_cnt: segs.length, mb_iov: sys.addressOf(iov) },
+      this.pool.path,
+    );
+    void iov.length;
+  }
+
+  /** One MB_READ of exactly these segments at `offset`, unchecked. */
+  readRaw(id: bigint, offset: number, segs: readonly IoSegment[]): void {
+    const iov = encodeIovecs(segs);
+    ioctlStruct(
+      this.pool.fd,
+      IOCTLS.MPIOC_MB_READ,
+      MpiocMblockRw,
+      { mb_objid: id, mb_offset: BigInt(offset), mb_rsvd2: 0, mb_rsvd3: 0, mb_iov_cnt: segs.length, mb_iov: sys.addressOf(iov) },
+      this.pool.path,
+    );
+    void iov.length;
+  }
+
+  /** MB_READ into `target` (whole pages) from a page-aligned `offset`; zero-copy when target is aligned. */
+  readInto(id: bigint, offset: number, target: Uint8Array | AlignedBuffer): void {
+    const bytes = target instanceof AlignedBuffer ? target.bytes : target;
+    checkObjectId(id, 'mblock', 'read', this.pool.path);
+    checkPages('mblock read', `mblock ${objectIdHex(id)}`, offset, bytes.length, this.pool.path);
+    try {
+      readData(bytes, this.limits, (segs, at) => this.readRaw(id, offset + at, segs));
+    } catch (e) {
+      objectError(e, this.#ctx('read', id, {
+        EAGAIN: 'is not committed: mblocks are readable after commit',
+        EINVAL: `the read (${bytes.length} bytes at ${offset}) goes past the written length`,
+      }));
+    }
+  }
+
+  /**
+   * `length` bytes at `offset` (any alignment; default: from 0 to the
+   * written length). Whole pages are read and the range cut out.
+   */
+  read(id: bigint, offset = 0, length?: number): Uint8Array {
+    if (length === undefined) length = Number(this.find(id).written) - offset;
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new MpoolError({ errno: EINVAL, op: 'mblock read', path: this.pool.path, detail: `mblock ${objectIdHex(id)}: bad range ${length} bytes at ${offset}` });
+    }
+    if (length === 0) return new Uint8Array(0);
+    const span = pageSpan(offset, length);
+    if (span.start === offset && span.length === length) {
+      const out = new Uint8Array(length);
+      this.readInto(id, offset, out);
+      return out;
+    }
+    const out = new Uint8Array(span.length);
+    this.readInto(id, span.start, out);
+    return out.subarray(offset - span.start, offset - span.start + length);
+  }
+}
+
+export { AlignedBuffer, PAGE_SIZE };

@@ -1,0 +1,31 @@
+/**
+ * struct iovec arrays for the ioctls that take user memory (MB_READ/WRITE,
+ * MLOG_READ/WRITE). struct iovec is libc's (sys/uio.h), not part of
+ * uapi/mpool_ioctl.h, so it has no generated codec: its layout is taken from
+ * koffi's view of the C type, never written down by hand here.
+ */
+import koffi from 'koffi';
+
+const IOVEC = koffi.struct('mpool_iovec', { iov_base: 'void *', iov_len: 'size_t' });
+
+/** sizeof(struct iovec) on this host. */
+export const IOVEC_SIZE: number = koffi.sizeof(IOVEC);
+const BASE_OFF: number = koffi.offsetof(IOVEC, 'iov_base');
+const LEN_OFF: number = koffi.offsetof(IOVEC, 'iov_len');
+
+/** One segment of user memory: an address and a length in bytes. */
+export interface IoSegment {
+  readonly address: bigint;
+  readonly length: number;
+}
+
+/** The bytes of a struct iovec array describing `segs`, in order. */
+export function encodeIovecs(segs: readonly IoSegment[]): Buffer {
+  const buf = Buffer.alloc(segs.length * IOVEC_SIZE);
+  segs.forEach((s, i) => {
+    if (!Number.isSafeInteger(s.length) || s.length < 0) throw new RangeError(`iovec[${i}].iov_len: ${s.length} is not a size`);
+    buf.writeBigUInt64LE(s.address, i * IOVEC_SIZE + BASE_OFF);
+    buf.writeBigUInt64LE(BigInt(s.length), i * IOVEC_SIZE + LEN_OFF);
+  });
+  return buf;
+}
