@@ -48,8 +48,9 @@ test-host: setup
 test-guest: setup
 	$(NODE_BIN)/tsx tests/run-all.ts --suite $(SUITE)
 
+# SUITES=a,b limits the guest suites (CI runs a subset under the debug kernel).
 test-debug: setup debug-kernel userland
-	$(NODE_BIN)/tsx tests/run-all.ts --kernel debug
+	$(NODE_BIN)/tsx tests/run-all.ts --kernel debug $(if $(SUITES),--suites $(SUITES))
 
 debug-kernel: setup
 	scripts/debug-kernel.sh

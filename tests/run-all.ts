@@ -96,12 +96,15 @@ async function hostTests(): Promise<void> {
   }
 }
 
+/** Guest suites: every directory of tests/guest, or those named (comma list). */
 function guestSuites(only?: string): string[] {
   const dir = join(REPO, 'tests/guest');
-  return readdirSync(dir)
+  const wanted = only ? new Set(only.split(',').filter((s) => s !== '')) : null;
+  const all = readdirSync(dir)
     .filter((d) => statSync(join(dir, d)).isDirectory())
-    .filter((d) => !only || d === only)
     .sort();
+  for (const w of wanted ?? []) if (!all.includes(w)) throw new Error(`no guest suite "${w}" in tests/guest`);
+  return all.filter((d) => !wanted || wanted.has(d));
 }
 
 async function guestTests(kernel: GuestKernel, only?: string): Promise<void> {
@@ -202,7 +205,9 @@ async function main(): Promise<number> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const kernelName = opt('--kernel') ?? process.env.KERNEL ?? 'stock';
+  // --suite one (no checks, no harness self-tests); --suites a,b (a subset, with them).
   const only = opt('--suite');
+  const subset = opt('--suites') ?? process.env.MPOOL_SUITES;
   const t0 = Date.now();
 
   const kernel = guestKernel(kernelName);
@@ -211,7 +216,7 @@ async function main(): Promise<number> {
     await staticChecks(kernel);
     await hostTests();
   }
-  await guestTests(kernel, only);
+  await guestTests(kernel, only ?? subset);
   if (!only) await harnessSelfTests(kernel);
 
   figures.totalSeconds = Number(((Date.now() - t0) / 1000).toFixed(1));
