@@ -12,6 +12,8 @@ import { deactivateCommand } from './commands/deactivate.js';
 import { destroyCommand } from './commands/destroy.js';
 import { getCommand } from './commands/get.js';
 import { listCommand } from './commands/list.js';
+import { mblockCommand } from './commands/mblock.js';
+import { mlogCommand } from './commands/mlog.js';
 import { renameCommand } from './commands/rename.js';
 import { scanCommand } from './commands/scan.js';
 import { setCommand } from './commands/set.js';
@@ -42,7 +44,9 @@ export function program(): Command {
     .addCommand(getCommand())
     .addCommand(setCommand())
     .addCommand(renameCommand())
-    .addCommand(scanCommand());
+    .addCommand(scanCommand())
+    .addCommand(mblockCommand())
+    .addCommand(mlogCommand());
   return configure(p);
 }
 
@@ -57,6 +61,7 @@ export async function runArgs(args: readonly string[]): Promise<number> {
   const outer = currentIo();
   const prev = setIo({
     out: (s) => outer.out(s),
+    outBytes: (b) => (outer.outBytes ? outer.outBytes(b) : outer.out(Buffer.from(b).toString('latin1'))),
     err: (s) => outer.err(s),
     exit: (s) => {
       status = s;
@@ -77,15 +82,23 @@ export interface CliResult {
   status: number;
   stdout: string;
   stderr: string;
+  /** stdout as bytes: text and binary output in order. */
+  stdoutBytes: Buffer;
 }
 
 /** Run the CLI in-process with its output captured. */
 export async function runCli(args: readonly string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
+  const bytes: Buffer[] = [];
   const io: CliIo = {
     out: (s) => {
       stdout += s;
+      bytes.push(Buffer.from(s));
+    },
+    outBytes: (b) => {
+      bytes.push(Buffer.from(b));
+      stdout += Buffer.from(b).toString('latin1');
     },
     err: (s) => {
       stderr += s;
@@ -95,7 +108,7 @@ export async function runCli(args: readonly string[]): Promise<CliResult> {
   const prev = setIo(io);
   try {
     const status = await runArgs(args);
-    return { status, stdout, stderr };
+    return { status, stdout, stderr, stdoutBytes: Buffer.concat(bytes) };
   } finally {
     setIo(prev);
   }

@@ -23,12 +23,15 @@ export interface Rendered {
 
 export interface CliIo {
   out(s: string): void;
+  /** Binary data for stdout (object reads); text through latin1 when absent. */
+  outBytes?(b: Uint8Array): void;
   err(s: string): void;
   exit(status: number): void;
 }
 
 const processIo: CliIo = {
   out: (s) => void process.stdout.write(s),
+  outBytes: (b) => void process.stdout.write(b),
   err: (s) => void process.stderr.write(s),
   exit: (status) => {
     process.exitCode = status;
@@ -46,6 +49,12 @@ export function setIo(next: CliIo): CliIo {
   const prev = io;
   io = next;
   return prev;
+}
+
+/** Write binary data to the CLI's stdout. */
+export function writeBytes(b: Uint8Array): void {
+  if (io.outBytes) io.outBytes(b);
+  else io.out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'));
 }
 
 export function exitCodeFor(e: unknown): number {

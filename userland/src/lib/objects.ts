@@ -56,20 +56,21 @@ export function checkObjectId(id: bigint, kind: ObjectKind, op: string, path?: s
   }
 }
 
-/** The module's rwsz_max_mb, in bytes (32 MiB if the parameter cannot be read). */
+/**
+ * The module's rwsz_max_mb, in bytes (32 MiB if the parameter cannot be
+ * read). Read afresh each call: the module may be reloaded with another
+ * value; Mblocks and Mlogs read it once per open pool.
+ */
 export const RWSZ_MAX_DEFAULT = 32 << 20;
-let rwszCache: number | undefined;
 
 export function readRwszMax(path = '/sys/module/mpool/parameters/rwsz_max_mb'): number {
-  if (rwszCache !== undefined) return rwszCache;
   let mb = NaN;
   try {
     mb = Number(readFileSync(path, 'utf8').trim());
   } catch {
     /* the default below */
   }
-  rwszCache = Number.isInteger(mb) && mb > 0 ? mb * (1 << 20) : RWSZ_MAX_DEFAULT;
-  return rwszCache;
+  return Number.isInteger(mb) && mb > 0 ? mb * (1 << 20) : RWSZ_MAX_DEFAULT;
 }
 
 /** Limits of one object I/O ioctl. */
