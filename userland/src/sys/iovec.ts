@@ -6,7 +6,8 @@
  */
 import koffi from 'koffi';
 
-const IOVEC = koffi.struct('mpool_iovec', { iov_base: 'void *', iov_len: 'size_t' });
+// Anonymous: a named type would clash when the module is evaluated twice in one process (vitest).
+const IOVEC = koffi.struct({ iov_base: 'void *', iov_len: 'size_t' });
 
 /** sizeof(struct iovec) on this host. */
 export const IOVEC_SIZE: number = koffi.sizeof(IOVEC);
