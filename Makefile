@@ -6,6 +6,7 @@
 #   make test-debug    the guest suites under the KASAN/lockdep/kmemleak kernel
 #   make debug-kernel  build (or reuse) that kernel
 #   make bench         mblock/mlog figures as ratios to raw O_DIRECT
+#   make crash-full    the full power-cut sweep (dm-log-writes); CI runs a bounded one
 #   make build         module + userland
 #   make codegen       regenerate userland/src/gen/ from uapi/mpool_ioctl.h
 #   make checkpatch    checkpatch.pl --strict on kmod/ and uapi/
@@ -13,7 +14,7 @@
 SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 
-.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo bench debug-kernel clean
+.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo bench debug-kernel clean crash-full
 
 all: build
 
@@ -47,6 +48,12 @@ test-host: setup
 # One guest suite: make test-guest SUITE=foundation
 test-guest: setup
 	$(NODE_BIN)/tsx tests/run-all.ts --suite $(SUITE)
+
+# The full power-cut sweep (tests/guest/crash): every sequence of three
+# operations, every crash point of every image; hours under TCG.
+# MPOOL_CRASH_POINTS=all also cuts power between flushes (after every entry).
+crash-full: setup
+	MPOOL_CRASH_FULL=1 MPOOL_GUEST_TIMEOUT=$${MPOOL_GUEST_TIMEOUT:-43200} $(NODE_BIN)/tsx tests/run-all.ts --suite crash
 
 # SUITES=a,b limits the guest suites (CI runs a subset under the debug kernel).
 test-debug: setup debug-kernel userland

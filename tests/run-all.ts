@@ -117,7 +117,8 @@ async function guestTests(kernel: GuestKernel, only?: string): Promise<void> {
       const t0 = Date.now();
       let result;
       try {
-        result = await runSuite(bootSuite, kernel, { disks: { ...disks, reuse: i > 0 }, state });
+        const timeoutSec = process.env.MPOOL_GUEST_TIMEOUT ? Number(process.env.MPOOL_GUEST_TIMEOUT) : undefined;
+        result = await runSuite(bootSuite, kernel, { disks: { ...disks, reuse: i > 0 }, state, ...(timeoutSec ? { timeoutSec } : {}) });
       } catch (e) {
         record(group, 'suite booted', false, (Date.now() - t0) / 1000, e instanceof Error ? e.message : String(e));
         break;
@@ -140,6 +141,9 @@ async function guestTests(kernel: GuestKernel, only?: string): Promise<void> {
         secs,
         result.boot.verdict.ok ? undefined : formatVerdict(result.boot.verdict),
       );
+      // A suite may report figures of its own (figures.json in its share).
+      const own = join(BUILD, 'vm', 'runs', `${kernel.name}-${bootSuite.replace(/\//g, '-')}`, 'figures.json');
+      if (existsSync(own)) Object.assign(figures, JSON.parse(readFileSync(own, 'utf8')) as Record<string, number | string>);
       const next = join(BUILD, 'vm', 'runs', `${kernel.name}-${bootSuite.replace(/\//g, '-')}`, 'state-out.json');
       state = existsSync(next) ? readFileSync(next, 'utf8') : '';
     }

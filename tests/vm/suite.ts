@@ -44,6 +44,13 @@ export function parseVitestJson(text: string): TestCase[] {
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** Host variables that reach the guest's tests (the guest starts with an empty environment). */
+const FORWARDED_ENV = ['MPOOL_CRASH_FULL', 'MPOOL_CRASH_POINTS'];
+
+function forwardedEnv(): string {
+  return FORWARDED_ENV.filter((k) => process.env[k]).map((k) => ` ${k}=${q(process.env[k]!)}`).join('');
+}
+
 /** The script the guest runs for a suite (or one boot of a multi-boot suite: "persist/boot2"). */
 export function suiteScript(suite: string, ko: string, kernel: GuestKernel): string {
   const kmemleak =
@@ -63,7 +70,7 @@ export function suiteScript(suite: string, ko: string, kernel: GuestKernel): str
     `echo "guest: kernel $(uname -r), suite ${suite}"`,
     `insmod ${q(ko)} || { dmesg > dmesg.txt; exit 90; }`,
     `cd ${q(REPO)}`,
-    `MPOOL_KO=${q(ko)} MPOOL_SUITE=${q(suite)} MPOOL_SHARE="$share" node node_modules/vitest/vitest.mjs run --project guest \\`,
+    `MPOOL_KO=${q(ko)} MPOOL_SUITE=${q(suite)} MPOOL_SHARE="$share"${forwardedEnv()} node node_modules/vitest/vitest.mjs run --project guest \\`,
     `  --reporter=default --reporter=json --outputFile.json="$share/results.json" ${q(`tests/guest/${suite}`)}`,
     'rc=$?',
     'cd "$share"',
