@@ -176,3 +176,14 @@ describe('CLI arguments', () => {
     expect(JSON.parse(r.stdout)).toHaveProperty('error.code');
   });
 });
+
+describe('objectError with a wrong-type id', () => {
+  it('says so, over the call-specific hint', () => {
+    try {
+      objectError(new MpoolError({ errno: 22, op: 'x' }), { kind: 'mblock', op: 'commit', id: 0x1201n, hints: { EINVAL: 'is already committed' } });
+    } catch (x) {
+      expect((x as MpoolError).message).toBe('mblock commit: mblock 0x1201: 0x1201 is an mlog id, not an mblock id (EINVAL)');
+    }
+    expect.assertions(1);
+  });
+});

@@ -4,6 +4,7 @@
  */
 export const ENOENT = 2;
 export const ENXIO = 6;
+export const EAGAIN = 11;
 export const ENOTBLK = 15;
 export const EINVAL = 22;
 export const ENAMETOOLONG = 36;

@@ -17,7 +17,7 @@ import * as sys from '../sys/libc.js';
 import { ioctlStruct } from '../uapi/ioctl.js';
 import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
-import { EINVAL } from './errno.js';
+import { EAGAIN, EINVAL } from './errno.js';
 import { checkPages, readData, writeData, type IoData } from './objio.js';
 import { checkObjectId, ioLimits, objectError, objectIdHex, pageSpan, type IoLimits, type ObjectErrorContext } from './objects.js';
 import type { Pool } from './pool.js';
@@ -67,6 +67,8 @@ const WRITE_HINTS = {
   EALREADY: 'is committed: mblocks are immutable after commit',
   EINVAL: 'the write does not fit: iovecs must be whole aligned pages, 1..1024 of them, at most rwsz_max_mb MiB, within the mblock capacity',
 };
+
+const READ_HINTS = { EAGAIN: 'is not committed: mblocks are readable after commit' };
 
 export class Mblocks {
   readonly pool: Pool;
@@ -188,10 +190,7 @@ export class Mblocks {
     try {
       readData(bytes, this.limits, (segs, at) => this.readRaw(id, offset + at, segs));
     } catch (e) {
-      objectError(e, this.#ctx('read', id, {
-        EAGAIN: 'is not committed: mblocks are readable after commit',
-        EINVAL: `the read (${bytes.length} bytes at ${offset}) goes past the written length`,
-      }));
+      objectError(e, this.#ctx('read', id, { ...READ_HINTS, EINVAL: `the read (${bytes.length} bytes at ${offset}) goes past the written length` }));
     }
   }
 
@@ -200,7 +199,12 @@ export class Mblocks {
    * written length). Whole pages are read and the range cut out.
    */
   read(id: bigint, offset = 0, length?: number): Uint8Array {
-    if (length === undefined) length = Number(this.find(id).written) - offset;
+    if (length === undefined) {
+      const p = this.find(id);
+      // An uncommitted mblock has nothing readable, even when nothing is written yet.
+      if (!p.committed) objectError(new MpoolError({ errno: EAGAIN, op: 'mblock read' }), this.#ctx('read', id, READ_HINTS));
+      length = Number(p.written) - offset;
+    }
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
       throw new MpoolError({ errno: EINVAL, op: 'mblock read', path: this.pool.path, detail: `mblock ${objectIdHex(id)}: bad range ${length} bytes at ${offset}` });
     }

@@ -161,7 +161,9 @@ function generalHint(code: string, c: ObjectErrorContext): string | undefined {
 /** Rethrow a failed object ioctl as an MpoolError naming the object (in hex) and the problem. */
 export function objectError(e: unknown, c: ObjectErrorContext): never {
   if (!isMpoolError(e)) throw e;
-  const hint = c.hints?.[e.code] ?? generalHint(e.code, c);
+  // A wrong-type id explains an EINVAL better than the call's own hint.
+  const wrongType = e.code === 'EINVAL' && c.id !== undefined && kindOfId(c.id) !== c.kind;
+  const hint = wrongType ? generalHint(e.code, c) : (c.hints?.[e.code] ?? generalHint(e.code, c));
   const what = c.id === undefined ? c.kind : `${c.kind} ${objectIdHex(c.id)}`;
   throw new MpoolError({
     errno: e.errno,
