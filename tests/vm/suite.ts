@@ -71,8 +71,12 @@ export function suiteScript(suite: string, ko: string, kernel: GuestKernel): str
     `insmod ${q(ko)} || { dmesg > dmesg.txt; exit 90; }`,
     `cd ${q(REPO)}`,
     `MPOOL_KO=${q(ko)} MPOOL_SUITE=${q(suite)} MPOOL_SHARE="$share"${forwardedEnv()} node node_modules/vitest/vitest.mjs run --project guest \\`,
-    `  --reporter=default --reporter=json --outputFile.json="$share/results.json" ${q(`tests/guest/${suite}`)}`,
+    `  --reporter=default --reporter=json --outputFile.json="$share/results.json" ${q(`tests/guest/${suite}`)} \\`,
+    // Not the serial console: a TTY makes vitest redraw its status lines, and
+    // at serial speed under TCG that starves its RPC (a 60 s timeout).
+    '  > "$share/vitest.log" 2>&1',
     'rc=$?',
+    'tail -n 25 "$share/vitest.log"',
     'cd "$share"',
     '# Where the module lived, for attributing kmemleak frames after rmmod.',
     'grep "^mpool " /proc/modules > modules.txt',
