@@ -26,6 +26,7 @@ export {
   type MlogCommitResult,
   type MlogProps,
 } from './lib/mlog.js';
+export { openMlog, openErasedMlog } from './lib/mlog-open.js';
 export type { IoData } from './lib/objio.js';
 export {
   objectIdHex,
