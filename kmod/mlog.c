@@ -5,7 +5,9 @@
  * An mlog is a run of whole zones with a generation and a magic (uuid).
  * The kernel moves pages in and out of it once it is committed; every
  * write is FUA, so a write is durable when the ioctl returns, which is
- * what userland's sync appends and flushes rely on.  Erase gives the log a
+ * what userland's sync appends and flushes rely on.  As in 1.9.0, writers
+ * of one mlog serialize among themselves (the framing owns the log's
+ * layout); the kernel only keeps I/O away from state changes.  Erase gives the log a
  * new generation, recorded in its MDC before it takes effect: records of
  * older generations are then ignored by the framing.
  */
@@ -49,14 +51,14 @@ int mlog_alloc(struct mpool *mp, u8 mclass, const struct mlog_capacity *cap, u64
 	       struct mlog_props_ex *props)
 {
 	struct mp_obj *obj;
-	u64 zone;
-	u32 zcnt;
+	u64 zone, zcnt;
 	int rc;
 
 	if (mclass >= MP_MED_NUMBER || !mp->dev[mclass].present)
 		return -ENODEV;
 	zone = mp_class_zone(mp, mclass);
-	zcnt = max_t(u64, 1, DIV_ROUND_UP_ULL(cap->lcp_captgt, zone));
+	/* Count zones in 64 bits: no capacity may wrap to a small log. */
+	zcnt = max_t(u64, 1, div64_u64(cap->lcp_captgt, zone) + !!(cap->lcp_captgt % zone));
 	if (zcnt > mp->dev[mclass].sb.zonetot)
 		return -ENOSPC;
 

@@ -310,14 +310,15 @@ int obj_alloc(struct mpool *mp, u8 type, u8 mclass, bool spare, u32 zcnt,
 	if (!mp->st.nmdc)
 		return -ENOSPC;
 
-	slot = (u32)atomic_inc_return(&mp->objs.rr) % mp->st.nmdc + 1;
-	rc = obj_new_id(mp, type, slot, &objid);
-	if (rc)
-		return rc;
-
+	/* Space first: a full pool uses up no ids. */
 	rc = smap_alloc(sm, zcnt, spare, &zaddr);
 	if (rc)
 		return rc;
+
+	slot = (u32)atomic_inc_return(&mp->objs.rr) % mp->st.nmdc + 1;
+	rc = obj_new_id(mp, type, slot, &objid);
+	if (rc)
+		goto out_free;
 
 	obj = obj_new(objid, mclass, spare, zaddr, zcnt);
 	if (!obj) {
