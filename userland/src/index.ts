@@ -27,6 +27,10 @@ export {
   type MlogProps,
 } from './lib/mlog.js';
 export { openMlog, openErasedMlog } from './lib/mlog-open.js';
+export { allocMdc, deleteMdc, openMdc, openRootMdc, type MdcAllocOptions, type MdcIds } from './lib/mdc-open.js';
+export { Mlog, MlogReader, MlogWriter, type MlogData, type MlogGeometry, type MlogMedia, type MlogOpenOptions } from './mlog/framing.js';
+export { MLOG_PAGE_SIZE, MLOG_FLUSH_MAX, maxRecordLength, withGeneration } from './mlog/media.js';
+export { Mdc, type MdcBacking, type MdcLogIndex } from './mdc/mdc.js';
 export type { IoData } from './lib/objio.js';
 export {
   objectIdHex,
