@@ -16,6 +16,7 @@
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -96,38 +97,141 @@ int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua)
 }
 
 /*
- * Direct I/O between user memory and the device at @off.  The user pages
- * are pinned into bios of up to BIO_MAX_VECS pages, submitted and waited
- * for one after another; nothing passes through the page cache.  The
- * caller has checked alignment and bounds.
+ * Transfers of any size.  pd_submit() turns an iov_iter into bios of up to
+ * BIO_MAX_VECS pages and submits them all, under a plug; a pd_aio counts
+ * them and calls its done() once the last completes.  Two users:
+ *
+ *  - pd_rw_iter(): ioctls moving user memory.  The user pages are pinned
+ *    by the bios and released (dirtied, for reads) after completion, in
+ *    process context, so the bios are kept on a list until then.
+ *  - pd_read_async(): kernel pages (an ITER_BVEC over page-cache folios,
+ *    for readahead).  Nothing is pinned; each bio is freed as it completes
+ *    and done() runs from the completion of the last.
  */
-int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bool fua)
+
+void pd_aio_init(struct pd_aio *aio, void (*done)(struct pd_aio *aio, int rc))
 {
-	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC : REQ_OP_READ;
+	atomic_set(&aio->pending, 1);
+	aio->status = BLK_STS_OK;
+	aio->done = done;
+}
+
+static void pd_aio_put(struct pd_aio *aio)
+{
+	if (atomic_dec_and_test(&aio->pending))
+		aio->done(aio, blk_status_to_errno(READ_ONCE(aio->status)));
+}
+
+static void pd_aio_status(struct pd_aio *aio, blk_status_t status)
+{
+	if (status)
+		cmpxchg(&aio->status, BLK_STS_OK, status);
+}
+
+/* Completion of a bio kept for its submitter (pinned user pages). */
+static void pd_endio_keep(struct bio *bio)
+{
+	struct pd_aio *aio = bio->bi_private;
+
+	pd_aio_status(aio, bio->bi_status);
+	pd_aio_put(aio);
+}
+
+/* Completion of a bio over kernel pages: nothing to release but the bio. */
+static void pd_endio_free(struct bio *bio)
+{
+	struct pd_aio *aio = bio->bi_private;
+
+	pd_aio_status(aio, bio->bi_status);
+	bio_put(bio);
+	pd_aio_put(aio);
+}
+
+static int pd_submit(struct pd_dev *pd, blk_opf_t opf, struct iov_iter *iter, u64 off,
+		     struct pd_aio *aio, struct bio_list *keep)
+{
+	struct blk_plug plug;
 	int rc = 0;
 
-	if (write && fua)
-		opf |= REQ_FUA;
-
-	while (iov_iter_count(iter) && !rc) {
+	blk_start_plug(&plug);
+	while (iov_iter_count(iter)) {
 		struct bio *bio;
-		u32 len;
 
 		bio = bio_alloc(pd->bdev, bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS), opf,
-				GFP_KERNEL);
+				GFP_NOIO);
 		bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
+		bio->bi_end_io = keep ? pd_endio_keep : pd_endio_free;
+		bio->bi_private = aio;
 		rc = bio_iov_iter_get_pages(bio, iter);
 		if (rc) {
 			bio_put(bio);
 			break;
 		}
-		len = bio->bi_iter.bi_size;
-		rc = submit_bio_wait(bio);
+		off += bio->bi_iter.bi_size;
+		atomic_inc(&aio->pending);
+		if (keep)
+			bio_list_add(keep, bio);
+		submit_bio(bio);
+	}
+	blk_finish_plug(&plug);
+	return rc;
+}
+
+/*
+ * Read kernel pages at @off asynchronously: @aio (pd_aio_init()) has its
+ * done() called when the transfer is over, whatever this returns.  The
+ * caller keeps the pages and the range it reads valid until then.
+ */
+int pd_read_async(struct pd_dev *pd, struct iov_iter *iter, u64 off, struct pd_aio *aio)
+{
+	int rc = pd_submit(pd, REQ_OP_READ, iter, off, aio, NULL);
+
+	pd_aio_status(aio, errno_to_blk_status(rc));
+	pd_aio_put(aio);
+	return rc;
+}
+
+struct pd_sync {
+	struct pd_aio		aio;
+	struct completion	done;
+	int			rc;
+};
+
+static void pd_sync_done(struct pd_aio *aio, int rc)
+{
+	struct pd_sync *s = container_of(aio, struct pd_sync, aio);
+
+	s->rc = rc;
+	complete(&s->done);
+}
+
+/*
+ * Direct I/O between user memory and the device at @off, waited for:
+ * nothing passes through the page cache.  The caller has checked
+ * alignment and bounds.
+ */
+int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bool fua)
+{
+	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC : REQ_OP_READ;
+	struct bio_list bios = BIO_EMPTY_LIST;
+	struct pd_sync s;
+	struct bio *bio;
+	int rc;
+
+	if (write && fua)
+		opf |= REQ_FUA;
+
+	pd_aio_init(&s.aio, pd_sync_done);
+	init_completion(&s.done);
+	rc = pd_submit(pd, opf, iter, off, &s.aio, &bios);
+	pd_aio_put(&s.aio);
+	wait_for_completion_io(&s.done);
+
+	while ((bio = bio_list_pop(&bios))) {
 		bio_release_pages(bio, !write);
 		bio_put(bio);
-		off += len;
 	}
-	return rc;
+	return rc ?: s.rc;
 }
 
 int pd_flush(struct pd_dev *pd)

@@ -33,6 +33,21 @@ void pd_close(struct pd_dev *pd);
 
 int pd_read(struct pd_dev *pd, void *buf, size_t len, u64 off);
 int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua);
+/**
+ * struct pd_aio - one transfer, split into as many bios as it takes
+ * @pending: bios in flight, plus one the submitter holds until it is done
+ * @status:  the first error
+ * @done:    called once, when every bio has completed; may run in
+ *           interrupt context
+ */
+struct pd_aio {
+	atomic_t	pending;
+	blk_status_t	status;
+	void		(*done)(struct pd_aio *aio, int rc);
+};
+
+void pd_aio_init(struct pd_aio *aio, void (*done)(struct pd_aio *aio, int rc));
+int pd_read_async(struct pd_dev *pd, struct iov_iter *iter, u64 off, struct pd_aio *aio);
 int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bool fua);
 int pd_flush(struct pd_dev *pd);
 void pd_invalidate(struct pd_dev *pd);
