@@ -1,5 +1,5 @@
 /** Helpers for tests that run inside the guest, as root, with the module built. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { scanKernelLog, type KernelFinding } from '../vm/verdict.js';
 
@@ -74,4 +74,25 @@ export function readDevice(path: string, offset: number, length: number): Buffer
 export function writeDevice(path: string, offset: number, data: Buffer): void {
   if (offset % 4096 || data.length % 4096) throw new Error('writeDevice: 4 KiB alignment');
   execFileSync('dd', [`of=${path}`, 'bs=4096', `seek=${offset / 4096}`, 'oflag=direct', 'conv=fsync,notrunc', 'status=none'], { input: data });
+}
+
+/**
+ * Run a command without blocking the event loop. Guest tests spawn with
+ * this, not spawnSync: under KASAN a child node process can take tens of
+ * seconds, and a blocked vitest worker misses its 60 s RPC deadline.
+ */
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', rejectRun);
+    child.on('close', (status) => resolveRun({ status, stdout, stderr }));
+  });
 }

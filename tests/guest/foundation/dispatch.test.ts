@@ -1,5 +1,4 @@
 /** The ioctl dispatcher: command matching, argument copying, node and permission rules. */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MpiocListCmd } from '../../../userland/src/gen/constants.js';
@@ -8,7 +7,7 @@ import { MpiocList, MpiocMpool } from '../../../userland/src/gen/structs.js';
 import { Control } from '../../../userland/src/lib/control.js';
 import * as sys from '../../../userland/src/sys/libc.js';
 import { viewOf } from '../../../userland/src/uapi/runtime.js';
-import { ensureLoaded, errorOf, kernelFailuresSince, markKernelLog } from '../helpers.js';
+import { ensureLoaded, errorOf, kernelFailuresSince, markKernelLog, runAsync } from '../helpers.js';
 
 const CTL = '/dev/mpoolctl';
 const IOC = (dir: number, nr: number, size: number, type = 0x32): number => ((dir << 30) | (size << 16) | (type << 8) | nr) >>> 0;
@@ -143,15 +142,16 @@ describe('node and permission rules', () => {
     }
   });
 
-  it('management without CAP_SYS_ADMIN is EPERM', () => {
+  it('management without CAP_SYS_ADMIN is EPERM', async () => {
     // A child with CAP_SYS_ADMIN dropped, still uid 0 (so it can open the node rw).
     const script = join(import.meta.dirname, 'noadmin-child.ts');
-    const out = execFileSync(
+    const child = await runAsync(
       'setpriv',
       ['--inh-caps=-sys_admin', '--bounding-set=-sys_admin', process.execPath, '--import', 'tsx', script],
-      { encoding: 'utf8', cwd: join(import.meta.dirname, '../../..') },
+      { cwd: join(import.meta.dirname, '../../..') },
     );
-    expect(JSON.parse(out)).toEqual({ create: 'EPERM', list: 'OK' });
+    expect(child.status, child.stderr).toBe(0);
+    expect(JSON.parse(child.stdout)).toEqual({ create: 'EPERM', list: 'OK' });
   });
 
   it('left nothing in the kernel log', () => {

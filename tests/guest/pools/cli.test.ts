@@ -3,11 +3,10 @@
  * the same program, output captured); three spawns check the built binary
  * end to end. Leaves no pool.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../userland/src/cli/program.js';
-import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
+import { ensureLoaded, kernelFailuresSince, markKernelLog, runAsync } from '../helpers.js';
 import { cleanup, DISK_A, DISK_B, MB, nodeStat, pools } from './fixtures.js';
 
 const root = join(import.meta.dirname, '../../..');
@@ -124,33 +123,29 @@ describe('mpool (in-process)', () => {
 });
 
 describe('the mpool binary', () => {
-  it('create over an old pool: EBUSY (exit 16) naming that pool, then -f', () => {
+  it('create over an old pool: EBUSY (exit 16) naming that pool, then -f', async () => {
     pools.create('oldone', DISK_A, { mblockSize: MB });
     pools.deactivate('oldone');
-    const r = spawnSync(bin, ['create', 'newone', DISK_A, `mblocksz=${MB}`], { encoding: 'utf8' });
+    const r = await runAsync(bin, ['create', 'newone', DISK_A, `mblocksz=${MB}`]);
     expect(r.status).toBe(16);
     expect(r.stderr).toMatch(/^mpool: create \/dev\/vda: device \/dev\/vda already holds pool "oldone" \([0-9a-f-]{36}\); use -f to overwrite it \(EBUSY\)\n$/);
-    const f = spawnSync(bin, ['create', '-f', 'newone', DISK_A, `mblocksz=${MB}`], { encoding: 'utf8' });
+    const f = await runAsync(bin, ['create', '-f', 'newone', DISK_A, `mblocksz=${MB}`]);
     expect(f.status, f.stderr).toBe(0);
     expect(f.stdout).toBe('');
   });
 
-  it('list --json and destroy -f of a pool held open', () => {
-    const list = JSON.parse(execFileSync(bin, ['list', '--json'], { encoding: 'utf8' })) as { name: string }[];
+  it('list --json and destroy -f of a pool held open', async () => {
+    const list = JSON.parse((await runAsync(bin, ['list', '--json'])).stdout) as { name: string }[];
     expect(list.map((p) => p.name)).toEqual(['newone']);
     // Held open by a child of ours: destroy needs -f.
-    const holder = spawnSync('sh', ['-c', `exec 3</dev/mpool/newone; ${bin} destroy newone; echo "rc=$?"; ${bin} destroy -f newone; echo "rc=$?"`], {
-      encoding: 'utf8',
-    });
+    const holder = await runAsync('sh', ['-c', `exec 3</dev/mpool/newone; ${bin} destroy newone; echo "rc=$?"; ${bin} destroy -f newone; echo "rc=$?"`]);
     expect(holder.stdout).toBe('rc=16\nrc=0\n');
     expect(holder.stderr).toContain('use -f to tear it down anyway');
     expect(pools.list()).toEqual([]);
   });
 
-  it('without CAP_SYS_ADMIN: EPERM (exit 1) with a message that says so', () => {
-    const r = spawnSync('setpriv', ['--inh-caps=-sys_admin', '--bounding-set=-sys_admin', bin, 'create', 'np', DISK_A, `mblocksz=${MB}`], {
-      encoding: 'utf8',
-    });
+  it('without CAP_SYS_ADMIN: EPERM (exit 1) with a message that says so', async () => {
+    const r = await runAsync('setpriv', ['--inh-caps=-sys_admin', '--bounding-set=-sys_admin', bin, 'create', 'np', DISK_A, `mblocksz=${MB}`]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('create needs CAP_SYS_ADMIN (run as root) (EPERM)');
     expect(pools.list()).toEqual([]);

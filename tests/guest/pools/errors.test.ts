@@ -3,7 +3,6 @@
  * in the way, wrong node, read-only files, garbage arguments, privileges,
  * exclusive opens and busy pools. Leaves no pool.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MpiocListCmd } from '../../../userland/src/gen/constants.js';
@@ -12,7 +11,7 @@ import { MpiocDevprops, MpiocList, MpiocMclass, MpiocMpool, MpiocParams, MpoolMc
 import { Pool } from '../../../userland/src/lib/pool.js';
 import * as sys from '../../../userland/src/sys/libc.js';
 import { viewOf } from '../../../userland/src/uapi/runtime.js';
-import { ensureLoaded, errorOf, kernelFailuresSince, markKernelLog } from '../helpers.js';
+import { ensureLoaded, errorOf, kernelFailuresSince, markKernelLog, runAsync } from '../helpers.js';
 import { cleanup, CTL, codeOf, DISK_A, DISK_B, ENOTBLK, MB, pdProp, pools, rawMpool } from './fixtures.js';
 
 let marker: string;
@@ -413,16 +412,17 @@ describe('truncated and garbage arguments', () => {
 });
 
 describe('privileges', () => {
-  it('without CAP_SYS_ADMIN every management command is EPERM; reading is allowed', () => {
+  it('without CAP_SYS_ADMIN every management command is EPERM; reading is allowed', async () => {
     pools.create('priv', DISK_A, { mblockSize: MB });
     try {
       const script = join(import.meta.dirname, 'noadmin-child.ts');
-      const out = execFileSync(
+      const child = await runAsync(
         'setpriv',
         ['--inh-caps=-sys_admin', '--bounding-set=-sys_admin', process.execPath, '--import', 'tsx', script, 'priv'],
-        { encoding: 'utf8', cwd: join(import.meta.dirname, '../../..') },
+        { cwd: join(import.meta.dirname, '../../..') },
       );
-      const r = JSON.parse(out) as Record<string, string>;
+      expect(child.status, child.stderr).toBe(0);
+      const r = JSON.parse(child.stdout) as Record<string, string>;
       expect(r).toMatchObject({
         MPIOC_MP_CREATE: 'EPERM',
         MPIOC_MP_ACTIVATE: 'EPERM',
