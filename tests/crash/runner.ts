@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openErasedMlog, openMlog } from '../../userland/src/lib/mlog-open.js';
 import { Pool } from '../../userland/src/lib/pool.js';
 import { Pools } from '../../userland/src/lib/pools.js';
 import { isMpoolError } from '../../userland/src/sys/errors.js';
@@ -25,7 +26,19 @@ import { scanKernelLog } from '../vm/verdict.js';
 import { copyExtents, crashPoints, describeEntry, fdSource, fdTarget, parseLog, Replayer, writesBetween, type CrashPointMode, type LogEntry } from './logwrites.js';
 import { DmControl } from './dm.js';
 import { Mblocks } from './mblocks.js';
-import { describeOp, expectationAt, INITIAL_PARAMS, judge, mblockData, type Op, type TrackedParams } from './workload.js';
+import type { Mlog } from '../../userland/src/mlog/framing.js';
+import {
+  describeOp,
+  expectationAt,
+  INITIAL_PARAMS,
+  judge,
+  mblockData,
+  MLOG_CAPACITY,
+  mlogRecord,
+  type MlogContents,
+  type Op,
+  type TrackedParams,
+} from './workload.js';
 
 export const MARK_PREFIX = 'mpool-crash:';
 
@@ -69,14 +82,19 @@ export interface CrashRunResult {
   pointsWithoutPool: number;
   mdc0Compactions: number;
   compactionPointsChecked: number;
-  /** Crash points inside a commit, delete or PARAMS_SET: how many saw it applied, how many not. */
+  /** Crash points inside a commit, delete, PARAMS_SET or mlog op: how many saw it applied, how many not. */
   inFlight: { applied: number; notApplied: number };
+  /** The same, for the crash points inside an mlog create, append or erase alone. */
+  inFlightMlog: { applied: number; notApplied: number };
+  /** Operations of the workload on mlogs. */
+  mlogOps: number;
   violations: Violation[];
   seconds: { record: number; replay: number };
 }
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const shaOf = (op: Op & { kind: 'commit' }): string => sha256(mblockData(op.seed, op.bytes));
+const recShaOf = (op: Op & { kind: 'mlappend' }): string => sha256(mlogRecord(op.seed, op.bytes));
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, DM_DISABLE_UDEV: '1' } });
@@ -112,6 +130,8 @@ const paramsOf = (p: { label: string; readaheadPages: number; mode: number }): T
 
 interface Recording {
   objids: Map<string, bigint>;
+  /** Workload mlog id -> object id. */
+  mlogIds: Map<string, bigint>;
   compactionsLogged: number;
   seconds: number;
 }
@@ -143,10 +163,17 @@ export async function record(o: CrashRunOptions): Promise<Recording> {
   kmsg(marker);
   const pools = new Pools();
   const objids = new Map<string, bigint>();
+  const mlogIds = new Map<string, bigint>();
   try {
     pools.create(o.name, dev, { force: true, mblockSize: 1, mdc0Capacity: 1, mdcnCapacity: 1, mdcCount: 2, ...INITIAL_PARAMS });
     mark(0);
     const pool = Pool.open(o.name, { write: true });
+    const logs = new Map<string, Mlog>();
+    const logOf = (name: string): Mlog => {
+      const l = logs.get(name);
+      if (l === undefined) throw new Error(`workload uses mlog ${name} before creating it`);
+      return l;
+    };
     try {
       const mb = new Mblocks(pool.fd, pool.path);
       for (const [i, op] of o.ops.entries()) {
@@ -172,10 +199,29 @@ export async function record(o: CrashRunOptions): Promise<Recording> {
           case 'params':
             pool.setParams(op.params);
             break;
+          case 'mlcreate': {
+            const { id } = pool.mlogs.alloc({ capacity: MLOG_CAPACITY });
+            mlogIds.set(op.log, id);
+            pool.mlogs.commit(id);
+            logs.set(op.log, openMlog(pool, id));
+            break;
+          }
+          case 'mlappend':
+            // Durable when this returns: the contract under test.
+            logOf(op.log).append(mlogRecord(op.seed, op.bytes), true);
+            break;
+          case 'mlerase': {
+            const id = mlogIds.get(op.log)!;
+            logOf(op.log).close();
+            pool.mlogs.erase(id);
+            logs.set(op.log, openErasedMlog(pool, id));
+            break;
+          }
         }
         mark(i + 1);
       }
     } finally {
+      for (const l of logs.values()) l.close();
       pool.close();
     }
     pools.deactivate(o.name);
@@ -189,7 +235,7 @@ export async function record(o: CrashRunOptions): Promise<Recording> {
   const compactionsLogged = (since.match(/MDC-0 compacted into log/g) ?? []).length;
   const seconds = (Date.now() - t0) / 1000;
   log(`${o.name}: recorded ${o.ops.length} operations in ${seconds.toFixed(1)}s, ${compactionsLogged} MDC-0 compaction(s)`);
-  return { objids, compactionsLogged, seconds };
+  return { objids, mlogIds, compactionsLogged, seconds };
 }
 
 /** What one activated image holds, for the objects the workload named. */
@@ -200,9 +246,42 @@ interface Observation {
   params: TrackedParams;
   /** What MB_ALLOC hands out first after the crash. */
   freshId: bigint;
+  /** workload id -> generation and records (sha256), for the mlogs MLOG_FIND sees committed. */
+  mlogs: Map<string, MlogContents>;
+  /** What MLOG_ALLOC hands out first after the crash. */
+  freshMlogId: bigint;
 }
 
-function observe(name: string, objids: ReadonlyMap<string, bigint>): Observation {
+/** An mlog's generation and records, read through the framing. */
+function readMlog(pool: Pool, obj: string, id: bigint, problems: string[]): MlogContents | null {
+  let found;
+  try {
+    found = pool.mlogs.find(id);
+  } catch (e) {
+    if (!isMpoolError(e, 'ENOENT')) problems.push(`MLOG_FIND ${obj} (0x${id.toString(16)}): ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
+  if (!found.committed) {
+    problems.push(`mlog ${obj} (0x${id.toString(16)}) is visible but not committed`);
+    return null;
+  }
+  try {
+    const log = openMlog(pool, id);
+    try {
+      const records: string[] = [];
+      for (let r = log.read(); r !== null; r = log.read()) records.push(sha256(Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
+      if (log.gen !== found.gen) problems.push(`mlog ${obj}: the framing read gen ${log.gen}, MLOG_FIND says ${found.gen}`);
+      return { gen: found.gen, records };
+    } finally {
+      log.close();
+    }
+  } catch (e) {
+    problems.push(`mlog ${obj} (0x${id.toString(16)}, gen ${found.gen}): open or read through the framing: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
+}
+
+function observe(name: string, objids: ReadonlyMap<string, bigint>, mlogIds: ReadonlyMap<string, bigint>): Observation {
   const pool = Pool.open(name, { write: true });
   const problems: string[] = [];
   const present = new Map<string, string>();
@@ -227,10 +306,17 @@ function observe(name: string, objids: ReadonlyMap<string, bigint>): Observation
         problems.push(`MB_READ ${obj} (${found.writeLen} bytes): ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+    const mlogs = new Map<string, MlogContents>();
+    for (const [obj, id] of mlogIds) {
+      const c = readMlog(pool, obj, id, problems);
+      if (c !== null) mlogs.set(obj, c);
+    }
     // An id handed out before the crash is never handed out again (judged per point).
     const freshId = mb.alloc().objid;
     mb.abort(freshId);
-    return { present, problems, params: paramsOf(pool.params()), freshId };
+    const freshMlogId = pool.mlogs.alloc({ capacity: MLOG_CAPACITY }).id;
+    pool.mlogs.abort(freshMlogId);
+    return { present, problems, params: paramsOf(pool.params()), freshId, mlogs, freshMlogId };
   } finally {
     pool.close();
   }
@@ -332,6 +418,7 @@ export async function replayAndCheck(o: CrashRunOptions, rec: Recording): Promis
     let pointsWithoutPool = 0;
     let compactionPointsChecked = 0;
     const inFlight = { applied: 0, notApplied: 0 };
+    const inFlightMlog = { applied: 0, notApplied: 0 };
     const markers: { marker: string; image: Image }[] = [];
     for (const image of chosen) {
       await yieldToEventLoop();
@@ -349,7 +436,7 @@ export async function replayAndCheck(o: CrashRunOptions, rec: Recording): Promis
       try {
         pools.activate(o.name, { devices: [loop] });
         try {
-          obs = observe(o.name, rec.objids);
+          obs = observe(o.name, rec.objids, rec.mlogIds);
         } finally {
           pools.deactivate(o.name);
         }
@@ -360,7 +447,7 @@ export async function replayAndCheck(o: CrashRunOptions, rec: Recording): Promis
       }
       if (image.compaction) compactionPointsChecked += image.points.length;
       for (const p of image.points) {
-        const exp = expectationAt(o.ops, acked[p]!, shaOf);
+        const exp = expectationAt(o.ops, acked[p]!, shaOf, recShaOf);
         const v = (problem: string): void => {
           const x: Violation = { entry: p, what: describeEntry(entries[p]!), acked: acked[p]!, problem };
           if (exp.inFlight) x.inFlight = describeOp(exp.inFlight);
@@ -376,6 +463,7 @@ export async function replayAndCheck(o: CrashRunOptions, rec: Recording): Promis
         // No id is ever reused, even one never committed (docs/format.md): ids of acknowledged operations.
         for (const op of o.ops.slice(0, Math.max(0, acked[p]!))) {
           if ('obj' in op && rec.objids.get(op.obj) === obs.freshId) v(`MB_ALLOC after the crash reused ${op.obj}'s id 0x${obs.freshId.toString(16)}`);
+          if (op.kind === 'mlcreate' && rec.mlogIds.get(op.log) === obs.freshMlogId) v(`MLOG_ALLOC after the crash reused ${op.log}'s id 0x${obs.freshMlogId.toString(16)}`);
         }
         // Before the create returned, a pool that is there must be the empty, initial one.
         for (const problem of judge(exp, obs)) v(problem);
@@ -386,6 +474,13 @@ export async function replayAndCheck(o: CrashRunOptions, rec: Recording): Promis
           inFlight[(f.kind === 'commit') === there ? 'applied' : 'notApplied']++;
         } else if (f?.kind === 'params') {
           inFlight[obs.params.label === f.params.label ? 'applied' : 'notApplied']++;
+        } else if (f && (f.kind === 'mlcreate' || f.kind === 'mlappend' || f.kind === 'mlerase')) {
+          const got = obs.mlogs.get(f.log);
+          const acked = exp.mlogs.get(f.log)?.allowed[0];
+          const applied =
+            f.kind === 'mlcreate' ? got !== undefined : got !== undefined && acked !== undefined && (f.kind === 'mlerase' ? got.gen > acked.gen : got.records.length > acked.records.length);
+          inFlight[applied ? 'applied' : 'notApplied']++;
+          inFlightMlog[applied ? 'applied' : 'notApplied']++;
         }
       }
       if (violations.length > before) {
@@ -418,13 +513,16 @@ export async function replayAndCheck(o: CrashRunOptions, rec: Recording): Promis
       mdc0Compactions: rec.compactionsLogged,
       compactionPointsChecked,
       inFlight,
+      inFlightMlog,
+      mlogOps: o.ops.filter((op) => 'log' in op).length,
       violations,
       seconds: { record: Number(rec.seconds.toFixed(1)), replay: Number(seconds.toFixed(1)) },
     };
     log(
       `${o.name}: ${pointsChecked} crash points checked (${chosen.length} images of ${images.length}), ` +
         `${violations.length} violation(s), ${compactionPointsChecked} point(s) in MDC-0 compactions, ` +
-        `in-flight operations seen applied ${inFlight.applied} / not applied ${inFlight.notApplied} times, replay+check ${seconds.toFixed(1)}s`,
+        `in-flight operations seen applied ${inFlight.applied} / not applied ${inFlight.notApplied} times ` +
+        `(mlog ops ${inFlightMlog.applied} / ${inFlightMlog.notApplied}), replay+check ${seconds.toFixed(1)}s`,
     );
     return result;
   } finally {

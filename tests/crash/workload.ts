@@ -9,8 +9,13 @@
  * operations made durable must be there; operation n+1 was in flight, so its
  * effect may or may not be; nothing later may be.
  *
- * To add an object kind (mlogs): a new Op variant, its effect in
- * applyOp()/inFlight(), the ioctls in the runner, the check in the checker.
+ * Mlogs: 'mlcreate' (MLOG_ALLOC + MLOG_COMMIT), 'mlappend' (one record
+ * appended with sync through the record framing: durable once the append
+ * returns) and 'mlerase' (MLOG_ERASE: no record from before it ever comes
+ * back). After a crash a log must hold exactly its acknowledged records
+ * since the last acknowledged erase, at the generation that erase left,
+ * plus possibly the in-flight record, or be empty at the next generation
+ * when the erase is the one in flight.
  */
 
 /** What a workload does, step by step. Ids are the workload's own names for objects ("m3"). */
@@ -24,10 +29,41 @@ export type Op =
   /** MB_DELETE of a committed, live mblock. */
   | { kind: 'delete'; obj: string }
   /** PARAMS_SET. */
-  | { kind: 'params'; params: TrackedParams };
+  | { kind: 'params'; params: TrackedParams }
+  /** MLOG_ALLOC of MLOG_CAPACITY bytes, MLOG_COMMIT. */
+  | { kind: 'mlcreate'; log: string }
+  /** One record of `bytes` (seeded data, 0 allowed) appended with sync=true through the framing. */
+  | { kind: 'mlappend'; log: string; bytes: number; seed: number }
+  /** MLOG_ERASE (the generation goes up by one). */
+  | { kind: 'mlerase'; log: string };
 
 export type OpKind = Op['kind'];
-export const OP_KINDS: readonly OpKind[] = ['commit', 'nocommit', 'abort', 'delete', 'params'];
+/** The kinds the sequences workload combines ('mlcreate' comes in when an mlog op needs a log). */
+export const OP_KINDS: readonly OpKind[] = ['commit', 'nocommit', 'abort', 'delete', 'params', 'mlappend', 'mlerase'];
+
+/** Bytes of every mlog a workload creates: one 1 MiB zone of the crash pools. */
+export const MLOG_CAPACITY = 1 << 20;
+/**
+ * What the builder lets a log fill (an estimate: record bytes plus two
+ * sectors of 4 KiB each): an erase comes first when the next record would
+ * pass it, so an append never meets EFBIG.
+ */
+const MLOG_FILL_MAX = (MLOG_CAPACITY * 3) / 4;
+const mlogCost = (bytes: number): number => Math.ceil(bytes * 1.05) + 8192;
+
+/** An mlog's contents as the contract sees them: its generation and its records (sha256), oldest first. */
+export interface MlogContents {
+  gen: bigint;
+  records: readonly string[];
+}
+
+/** What may be in one mlog at a crash point. */
+export interface MlogExpectation {
+  /** 'must': committed by then; 'may': its create is in flight; 'mustNot': created later. */
+  exists: 'must' | 'may' | 'mustNot';
+  /** It holds one of these (the first: what was acknowledged). Empty for 'mustNot'. */
+  allowed: MlogContents[];
+}
 
 /** The pool parameters the workloads change and the checker compares. */
 export interface TrackedParams {
@@ -45,6 +81,8 @@ export interface AckState {
   /** Deleted after their commit. */
   deleted: Set<string>;
   params: TrackedParams;
+  /** Created mlogs: workload id -> generation and acknowledged records since the last erase. */
+  mlogs: Map<string, { gen: bigint; records: string[] }>;
 }
 
 /** What may be on media at a crash point. */
@@ -57,6 +95,8 @@ export interface Expectation {
   mustNotHave: Set<string>;
   /** Any of these parameter sets (the second one: the in-flight PARAMS_SET). */
   params: TrackedParams[];
+  /** Every mlog the workload names. */
+  mlogs: Map<string, MlogExpectation>;
   /** Operations acknowledged; -1: the pool's creation was not acknowledged. */
   acked: number;
   /** The operation in flight, if any. */
@@ -78,7 +118,21 @@ export function mblockData(seed: number, bytes: number): Buffer {
   return b;
 }
 
-export function applyOp(s: AckState, op: Op, sha: (op: Op & { kind: 'commit' }) => string): void {
+/** Deterministic contents of an mlog record of any length. */
+export function mlogRecord(seed: number, bytes: number): Buffer {
+  return mblockData(seed ^ 0x6d6c6f67, Math.ceil(bytes / 4) * 4).subarray(0, bytes);
+}
+
+/** sha256 of an mlog record, by op: the caller's hash of mlogRecord(op.seed, op.bytes). */
+export type RecordSha = (op: Op & { kind: 'mlappend' }) => string;
+
+function liveMlog(s: AckState, log: string, what: string): { gen: bigint; records: string[] } {
+  const m = s.mlogs.get(log);
+  if (m === undefined) throw new Error(`workload ${what} ${log}, which was never created`);
+  return m;
+}
+
+export function applyOp(s: AckState, op: Op, sha: (op: Op & { kind: 'commit' }) => string, recSha?: RecordSha): void {
   switch (op.kind) {
     case 'commit':
       s.live.set(op.obj, sha(op));
@@ -90,10 +144,30 @@ export function applyOp(s: AckState, op: Op, sha: (op: Op & { kind: 'commit' }) 
     case 'params':
       s.params = { ...op.params };
       break;
+    case 'mlcreate':
+      if (s.mlogs.has(op.log)) throw new Error(`workload creates ${op.log} twice`);
+      s.mlogs.set(op.log, { gen: 0n, records: [] });
+      break;
+    case 'mlappend':
+      liveMlog(s, op.log, 'appends to').records.push(recSha ? recSha(op) : `${op.seed}/${op.bytes}`);
+      break;
+    case 'mlerase': {
+      const m = liveMlog(s, op.log, 'erases');
+      m.gen += 1n;
+      m.records = [];
+      break;
+    }
     case 'nocommit':
     case 'abort':
       break;
   }
+}
+
+/** Every mlog a workload names. */
+export function mlogsOf(ops: readonly Op[]): string[] {
+  const seen = new Set<string>();
+  for (const op of ops) if ('log' in op) seen.add(op.log);
+  return [...seen];
 }
 
 /** Every object a workload names. */
@@ -108,9 +182,14 @@ export function objectsOf(ops: readonly Op[]): string[] {
  * acknowledged (-1: the create had not returned; then the caller accepts a
  * missing pool, and a pool that is there must be empty).
  */
-export function expectationAt(ops: readonly Op[], acked: number, sha: (op: Op & { kind: 'commit' }) => string): Expectation {
-  const s: AckState = { live: new Map(), deleted: new Set(), params: { ...INITIAL_PARAMS } };
-  for (let i = 0; i < Math.max(0, acked); i++) applyOp(s, ops[i]!, sha);
+export function expectationAt(
+  ops: readonly Op[],
+  acked: number,
+  sha: (op: Op & { kind: 'commit' }) => string,
+  recSha?: RecordSha,
+): Expectation {
+  const s: AckState = { live: new Map(), deleted: new Set(), params: { ...INITIAL_PARAMS }, mlogs: new Map() };
+  for (let i = 0; i < Math.max(0, acked); i++) applyOp(s, ops[i]!, sha, recSha);
   const next = acked >= 0 ? ops[acked] : undefined;
   const mustHave = new Map(s.live);
   const mayHave = new Map<string, string>();
@@ -124,16 +203,54 @@ export function expectationAt(ops: readonly Op[], acked: number, sha: (op: Op & 
   }
   if (next?.kind === 'params') params.push({ ...next.params });
   const mustNotHave = new Set(objectsOf(ops).filter((o) => !mustHave.has(o) && !mayHave.has(o)));
-  const e: Expectation = { mustHave, mayHave, mustNotHave, params, acked };
+  const mlogs = new Map<string, MlogExpectation>();
+  for (const log of mlogsOf(ops)) {
+    const m = s.mlogs.get(log);
+    if (m === undefined) {
+      mlogs.set(log, next?.kind === 'mlcreate' && next.log === log ? { exists: 'may', allowed: [{ gen: 0n, records: [] }] } : { exists: 'mustNot', allowed: [] });
+      continue;
+    }
+    const allowed: MlogContents[] = [{ gen: m.gen, records: [...m.records] }];
+    if (next?.kind === 'mlappend' && next.log === log) allowed.push({ gen: m.gen, records: [...m.records, recSha ? recSha(next) : `${next.seed}/${next.bytes}`] });
+    if (next?.kind === 'mlerase' && next.log === log) allowed.push({ gen: m.gen + 1n, records: [] });
+    mlogs.set(log, { exists: 'must', allowed });
+  }
+  const e: Expectation = { mustHave, mayHave, mustNotHave, params, acked, mlogs };
   if (next) e.inFlight = next;
   return e;
 }
 
 const sameParams = (a: TrackedParams, b: TrackedParams): boolean => a.label === b.label && a.readaheadPages === b.readaheadPages && a.mode === b.mode;
 
-/** Every way `obs` breaks `exp`. */
-export function judge(exp: Expectation, obs: { present: ReadonlyMap<string, string>; params: TrackedParams }): string[] {
+const sameContents = (a: MlogContents, b: MlogContents): boolean =>
+  a.gen === b.gen && a.records.length === b.records.length && a.records.every((r, i) => r === b.records[i]);
+
+/** Why an mlog's contents are none of the allowed ones, in words. */
+function mlogProblem(log: string, got: MlogContents, allowed: readonly MlogContents[]): string {
+  const sameGen = allowed.filter((a) => a.gen === got.gen);
+  if (sameGen.length === 0) return `mlog ${log} is at generation ${got.gen}, want ${allowed.map((a) => a.gen).join(' or ')}`;
+  // The longest allowed contents at that generation: the one with the in-flight record, if any.
+  const want = sameGen.reduce((a, b) => (b.records.length > a.records.length ? b : a));
+  for (let i = 0; i < Math.min(got.records.length, want.records.length); i++) {
+    if (got.records[i] !== want.records[i]) return `mlog ${log}: record ${i} has the wrong contents (sha256 ${got.records[i]!.slice(0, 12)}, want ${want.records[i]!.slice(0, 12)})`;
+  }
+  const acked = allowed[0]!.gen === got.gen ? allowed[0]!.records.length : 0;
+  if (got.records.length < acked) return `mlog ${log}: acknowledged record ${got.records.length} of ${acked} is missing (gen ${got.gen})`;
+  return `mlog ${log} holds ${got.records.length} records at gen ${got.gen}, at most ${want.records.length} were appended since the last erase`;
+}
+
+/** Every way `obs` breaks `exp`. Without `obs.mlogs` the mlogs are not judged. */
+export function judge(exp: Expectation, obs: { present: ReadonlyMap<string, string>; params: TrackedParams; mlogs?: ReadonlyMap<string, MlogContents> }): string[] {
   const out: string[] = [];
+  if (obs.mlogs) {
+    for (const [log, e] of exp.mlogs) {
+      const got = obs.mlogs.get(log);
+      if (got === undefined) {
+        if (e.exists === 'must') out.push(`committed mlog ${log} is missing`);
+      } else if (e.exists === 'mustNot') out.push(`mlog ${log} is present but was not created by then`);
+      else if (!e.allowed.some((a) => sameContents(a, got))) out.push(mlogProblem(log, got, e.allowed));
+    }
+  }
   for (const [obj, h] of exp.mustHave) {
     const got = obs.present.get(obj);
     if (got === undefined) out.push(`committed ${obj} is missing`);
@@ -188,6 +305,8 @@ export class WorkloadBuilder {
   #n = 0;
   #live: string[] = [];
   #params: TrackedParams = { ...INITIAL_PARAMS };
+  /** Created mlogs and the bytes their records use (an estimate). */
+  #logs = new Map<string, number>();
   #rand: () => number;
 
   constructor(seed: number) {
@@ -199,9 +318,47 @@ export class WorkloadBuilder {
     return 4096 * (1 + Math.floor(this.#rand() * 16));
   }
 
+  /** A record length: 0 now and then, else 1 byte to 12 KiB (some past a 4 KiB page, some odd). */
+  #recordBytes(): number {
+    const r = this.#rand();
+    return r < 0.1 ? 0 : 1 + Math.floor(((r - 0.1) / 0.9) * 12 * 1024);
+  }
+
+  /** An existing mlog, created first when there is none. */
+  #someLog(): string {
+    if (this.#logs.size === 0) this.add('mlcreate');
+    const logs = [...this.#logs.keys()];
+    return logs[Math.floor(this.#rand() * logs.length)]!;
+  }
+
   add(kind: OpKind): this {
     const obj = `m${this.#n}`;
     switch (kind) {
+      case 'mlcreate': {
+        const log = `l${this.#logs.size}`;
+        this.#logs.set(log, 0);
+        this.ops.push({ kind, log });
+        break;
+      }
+      case 'mlappend': {
+        const log = this.#someLog();
+        const bytes = this.#recordBytes();
+        // A log never fills: erase it first when this record would pass the limit.
+        if (this.#logs.get(log)! + mlogCost(bytes) > MLOG_FILL_MAX) {
+          this.ops.push({ kind: 'mlerase', log });
+          this.#logs.set(log, 0);
+        }
+        this.#n++;
+        this.ops.push({ kind, log, bytes, seed: this.#n });
+        this.#logs.set(log, this.#logs.get(log)! + mlogCost(bytes));
+        break;
+      }
+      case 'mlerase': {
+        const log = this.#someLog();
+        this.ops.push({ kind, log });
+        this.#logs.set(log, 0);
+        break;
+      }
       case 'commit':
         this.#n++;
         this.ops.push({ kind, obj, bytes: this.#bytes(), seed: this.#n });
@@ -236,13 +393,18 @@ export class WorkloadBuilder {
   get liveCount(): number {
     return this.#live.length;
   }
+
+  get mlogCount(): number {
+    return this.#logs.size;
+  }
 }
 
 /**
- * Every sequence of `length` operations over the five kinds, as one
+ * Every sequence of `length` operations over the OP_KINDS, as one
  * workload: a De Bruijn sequence of order `length`, so that every crash
  * point sees every combination of `length - 1` acknowledged kinds before an
- * in-flight one. A delete with nothing live is preceded by a commit.
+ * in-flight one. A delete with nothing live is preceded by a commit, the
+ * first mlog operation by an mlcreate.
  */
 export function sequencesWorkload(length: number, seed = 1): Op[] {
   const b = new WorkloadBuilder(seed);
@@ -256,18 +418,23 @@ export function sequencesWorkload(length: number, seed = 1): Op[] {
 /**
  * A seeded random workload of `count` operations, then `burst` parameter
  * changes in a row (enough of them force an MDC-0 compaction), then a few
- * more random operations after it. Live mblocks stay under `maxLive`.
+ * more random operations after it. Live mblocks stay under `maxLive`,
+ * mlogs under `maxLogs` (3).
  */
-export function randomWorkload(seed: number, count: number, opts: { burst?: number; maxLive?: number } = {}): Op[] {
+export function randomWorkload(seed: number, count: number, opts: { burst?: number; maxLive?: number; maxLogs?: number } = {}): Op[] {
   const b = new WorkloadBuilder(seed);
   const r = prng(seed ^ 0x5eed);
   const maxLive = opts.maxLive ?? 60;
+  const maxLogs = opts.maxLogs ?? 3;
   const weights: [OpKind, number][] = [
     ['commit', 4],
     ['nocommit', 1],
     ['abort', 1],
     ['delete', 2],
     ['params', 2],
+    ['mlcreate', 0.5],
+    ['mlappend', 3],
+    ['mlerase', 1],
   ];
   const total = weights.reduce((n, [, w]) => n + w, 0);
   const pick = (): OpKind => {
@@ -279,6 +446,7 @@ export function randomWorkload(seed: number, count: number, opts: { burst?: numb
     for (let i = 0; i < n; i++) {
       let k = pick();
       if (k === 'commit' && b.liveCount >= maxLive) k = 'delete';
+      if (k === 'mlcreate' && b.mlogCount >= maxLogs) k = 'mlappend';
       b.add(k);
     }
   };
@@ -301,5 +469,11 @@ export function describeOp(op: Op): string {
       return `delete ${op.obj}`;
     case 'params':
       return `params label=${op.params.label} ra=${op.params.readaheadPages} mode=${op.params.mode.toString(8)}`;
+    case 'mlcreate':
+      return `mlog create ${op.log}`;
+    case 'mlappend':
+      return `mlog append ${op.log} (${op.bytes} bytes, sync)`;
+    case 'mlerase':
+      return `mlog erase ${op.log}`;
   }
 }

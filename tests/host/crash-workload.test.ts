@@ -9,6 +9,8 @@ import {
   INITIAL_PARAMS,
   judge,
   mblockData,
+  MLOG_CAPACITY,
+  mlogRecord,
   OP_KINDS,
   randomWorkload,
   sequencesWorkload,
@@ -73,6 +75,66 @@ describe('expectations at a crash point', () => {
   });
 });
 
+const MLOPS: Op[] = [
+  { kind: 'mlcreate', log: 'l0' },
+  { kind: 'mlappend', log: 'l0', bytes: 0, seed: 1 },
+  { kind: 'mlappend', log: 'l0', bytes: 5000, seed: 2 },
+  { kind: 'mlerase', log: 'l0' },
+  { kind: 'mlappend', log: 'l0', bytes: 7, seed: 3 },
+  { kind: 'mlcreate', log: 'l1' },
+];
+const rsha = (op: Op & { kind: 'mlappend' }): string => `r${op.seed}`;
+const P = INITIAL_PARAMS;
+
+describe('mlog expectations', () => {
+  it('an in-flight create may or may not be there, empty at gen 0; a later log must not be', () => {
+    const e = expectationAt(MLOPS, 0, sha, rsha);
+    expect(e.mlogs.get('l0')).toEqual({ exists: 'may', allowed: [{ gen: 0n, records: [] }] });
+    expect(e.mlogs.get('l1')?.exists).toBe('mustNot');
+    const base = { present: new Map<string, string>(), params: P };
+    expect(judge(e, { ...base, mlogs: new Map() })).toEqual([]);
+    expect(judge(e, { ...base, mlogs: new Map([['l0', { gen: 0n, records: [] }]]) })).toEqual([]);
+    expect(judge(e, { ...base, mlogs: new Map([['l0', { gen: 0n, records: ['x'] }]]) })).toHaveLength(1);
+    expect(judge(e, { ...base, mlogs: new Map([['l1', { gen: 0n, records: [] }]]) })).toEqual(['mlog l1 is present but was not created by then']);
+  });
+
+  it('acknowledged sync records must be there and intact; the in-flight one either way, nothing else', () => {
+    const e = expectationAt(MLOPS, 2, sha, rsha);
+    expect(e.mlogs.get('l0')?.allowed).toEqual([
+      { gen: 0n, records: ['r1'] },
+      { gen: 0n, records: ['r1', 'r2'] },
+    ]);
+    const j = (records: string[], gen = 0n): string[] => judge(e, { present: new Map(), params: P, mlogs: new Map([['l0', { gen, records }]]) });
+    expect(j(['r1'])).toEqual([]);
+    expect(j(['r1', 'r2'])).toEqual([]);
+    expect(j([])).toEqual(['mlog l0: acknowledged record 0 of 1 is missing (gen 0)']);
+    expect(j(['r1', 'zz'])[0]).toMatch(/record 1 has the wrong contents/);
+    expect(j(['r1', 'r2', 'r3'])[0]).toMatch(/holds 3 records/);
+    expect(j(['r1'], 1n)[0]).toMatch(/generation 1, want 0/);
+    expect(judge(e, { present: new Map(), params: P, mlogs: new Map() })).toEqual(['committed mlog l0 is missing']);
+  });
+
+  it('an in-flight erase leaves the old records or an empty log one generation up; after it nothing old', () => {
+    const during = expectationAt(MLOPS, 3, sha, rsha);
+    expect(during.mlogs.get('l0')?.allowed).toEqual([
+      { gen: 0n, records: ['r1', 'r2'] },
+      { gen: 1n, records: [] },
+    ]);
+    const after = expectationAt(MLOPS, 5, sha, rsha);
+    expect(after.mlogs.get('l0')?.allowed).toEqual([{ gen: 1n, records: ['r3'] }]);
+    const bad = judge(after, { present: new Map(), params: P, mlogs: new Map([['l0', { gen: 1n, records: ['r1', 'r2', 'r3'] }]]) });
+    expect(bad[0]).toMatch(/record 0 has the wrong contents/);
+    expect(after.mlogs.get('l1')?.exists).toBe('may');
+  });
+
+  it('records are deterministic, of any length', () => {
+    expect(mlogRecord(5, 7)).toHaveLength(7);
+    expect(mlogRecord(5, 0)).toHaveLength(0);
+    expect(mlogRecord(5, 4097).subarray(0, 4096).equals(mlogRecord(5, 4096))).toBe(true);
+    expect(mlogRecord(5, 64).equals(mlogRecord(6, 64))).toBe(false);
+  });
+});
+
 describe('workloads', () => {
   it('De Bruijn sequences hold every word once', () => {
     for (const [k, n] of [
@@ -91,7 +153,9 @@ describe('workloads', () => {
   it('the sequences workload contains every run of kinds, and its deletes are valid', () => {
     for (const len of [2, 3]) {
       const ops = sequencesWorkload(len);
-      const kinds = ops.map((o) => o.kind);
+      // mlcreate is not in the alphabet: it comes in before the first mlog op.
+      const kinds = ops.map((o) => o.kind).filter((k) => k !== 'mlcreate');
+      expect(ops.filter((o) => o.kind === 'mlcreate')).toHaveLength(1);
       const runs = new Set<string>();
       for (let i = 0; i + len <= kinds.length; i++) runs.add(kinds.slice(i, i + len).join(','));
       expect(runs.size).toBe(OP_KINDS.length ** len);
@@ -106,6 +170,23 @@ describe('workloads', () => {
     expect(a.filter((o) => o.kind === 'params').length).toBeGreaterThanOrEqual(270);
     const end = expectationAt(a, a.length, sha);
     expect(end.mustHave.size).toBeLessThanOrEqual(61);
+    expect(a.filter((o) => o.kind === 'mlappend').length).toBeGreaterThan(10);
+    expect(a.filter((o) => o.kind === 'mlcreate').length).toBeLessThanOrEqual(3);
+  });
+
+  it('mlog appends never fill a log: an erase comes first (estimate: bytes + 8 KiB per record)', () => {
+    for (const ops of [randomWorkload(7, 2000, { maxLive: 60 }), sequencesWorkload(3)]) {
+      const used = new Map<string, number>();
+      for (const op of ops) {
+        if (op.kind === 'mlerase' || op.kind === 'mlcreate') used.set(op.log, 0);
+        if (op.kind === 'mlappend') {
+          const u = used.get(op.log)! + op.bytes + 8192;
+          expect(u).toBeLessThan(MLOG_CAPACITY * 0.8);
+          used.set(op.log, u);
+        }
+      }
+      expect(() => expectationAt(ops, ops.length, sha)).not.toThrow();
+    }
   });
 
   it('mblock data is deterministic per seed and whole pages', () => {
