@@ -16,7 +16,6 @@
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
-#include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -97,16 +96,17 @@ int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua)
 }
 
 /*
- * Transfers of any size.  pd_submit() turns an iov_iter into bios of up to
- * BIO_MAX_VECS pages and submits them all, under a plug; a pd_aio counts
- * them and calls its done() once the last completes.  Two users:
+ * Transfers of any size, in bios of up to BIO_MAX_VECS pages.
  *
- *  - pd_rw_iter(): ioctls moving user memory.  The user pages are pinned
- *    by the bios and released (dirtied, for reads) after completion, in
- *    process context, so the bios are kept on a list until then.
+ *  - pd_rw_iter(): ioctls moving user memory.  One bio at a time, waited
+ *    for, its pinned user pages released (dirtied, for reads) in process
+ *    context before the next.
  *  - pd_read_async(): kernel pages (an ITER_BVEC over page-cache folios,
- *    for readahead).  Nothing is pinned; each bio is freed as it completes
- *    and done() runs from the completion of the last.
+ *    for readahead).  Nothing is pinned: every bio is submitted at once,
+ *    freed as it completes, and a pd_aio calls done() after the last.
+ *
+ * Bios in flight belong to the block layer, which chains a request's bios
+ * through bi_next: nothing here keeps a list of submitted bios.
  */
 
 void pd_aio_init(struct pd_aio *aio, void (*done)(struct pd_aio *aio, int rc))
@@ -128,53 +128,13 @@ static void pd_aio_status(struct pd_aio *aio, blk_status_t status)
 		cmpxchg(&aio->status, BLK_STS_OK, status);
 }
 
-/* Completion of a bio kept for its submitter (pinned user pages). */
-static void pd_endio_keep(struct bio *bio)
-{
-	struct pd_aio *aio = bio->bi_private;
-
-	pd_aio_status(aio, bio->bi_status);
-	pd_aio_put(aio);
-}
-
-/* Completion of a bio over kernel pages: nothing to release but the bio. */
-static void pd_endio_free(struct bio *bio)
+static void pd_endio_async(struct bio *bio)
 {
 	struct pd_aio *aio = bio->bi_private;
 
 	pd_aio_status(aio, bio->bi_status);
 	bio_put(bio);
 	pd_aio_put(aio);
-}
-
-static int pd_submit(struct pd_dev *pd, blk_opf_t opf, struct iov_iter *iter, u64 off,
-		     struct pd_aio *aio, struct bio_list *keep)
-{
-	struct blk_plug plug;
-	int rc = 0;
-
-	blk_start_plug(&plug);
-	while (iov_iter_count(iter)) {
-		struct bio *bio;
-
-		bio = bio_alloc(pd->bdev, bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS), opf,
-				GFP_NOIO);
-		bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
-		bio->bi_end_io = keep ? pd_endio_keep : pd_endio_free;
-		bio->bi_private = aio;
-		rc = bio_iov_iter_get_pages(bio, iter);
-		if (rc) {
-			bio_put(bio);
-			break;
-		}
-		off += bio->bi_iter.bi_size;
-		atomic_inc(&aio->pending);
-		if (keep)
-			bio_list_add(keep, bio);
-		submit_bio(bio);
-	}
-	blk_finish_plug(&plug);
-	return rc;
 }
 
 /*
@@ -184,54 +144,70 @@ static int pd_submit(struct pd_dev *pd, blk_opf_t opf, struct iov_iter *iter, u6
  */
 int pd_read_async(struct pd_dev *pd, struct iov_iter *iter, u64 off, struct pd_aio *aio)
 {
-	int rc = pd_submit(pd, REQ_OP_READ, iter, off, aio, NULL);
+	struct blk_plug plug;
+	int rc = 0;
 
+	if (!iov_iter_is_bvec(iter)) {
+		rc = -EINVAL;
+		goto out;
+	}
+
+	blk_start_plug(&plug);
+	while (iov_iter_count(iter)) {
+		struct bio *bio;
+
+		bio = bio_alloc(pd->bdev, bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS),
+				REQ_OP_READ, GFP_NOIO);
+		bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
+		bio->bi_end_io = pd_endio_async;
+		bio->bi_private = aio;
+		rc = bio_iov_iter_get_pages(bio, iter);
+		if (rc) {
+			bio_put(bio);
+			break;
+		}
+		off += bio->bi_iter.bi_size;
+		atomic_inc(&aio->pending);
+		submit_bio(bio);
+	}
+	blk_finish_plug(&plug);
+out:
 	pd_aio_status(aio, errno_to_blk_status(rc));
 	pd_aio_put(aio);
 	return rc;
 }
 
-struct pd_sync {
-	struct pd_aio		aio;
-	struct completion	done;
-	int			rc;
-};
-
-static void pd_sync_done(struct pd_aio *aio, int rc)
-{
-	struct pd_sync *s = container_of(aio, struct pd_sync, aio);
-
-	s->rc = rc;
-	complete(&s->done);
-}
-
 /*
- * Direct I/O between user memory and the device at @off, waited for:
- * nothing passes through the page cache.  The caller has checked
- * alignment and bounds.
+ * Direct I/O between user memory and the device at @off: nothing passes
+ * through the page cache.  The caller has checked alignment and bounds.
  */
 int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bool fua)
 {
 	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC : REQ_OP_READ;
-	struct bio_list bios = BIO_EMPTY_LIST;
-	struct pd_sync s;
-	struct bio *bio;
-	int rc;
+	int rc = 0;
 
 	if (write && fua)
 		opf |= REQ_FUA;
 
-	pd_aio_init(&s.aio, pd_sync_done);
-	init_completion(&s.done);
-	rc = pd_submit(pd, opf, iter, off, &s.aio, &bios);
-	pd_aio_put(&s.aio);
-	wait_for_completion_io(&s.done);
+	while (iov_iter_count(iter) && !rc) {
+		struct bio *bio;
+		u32 len;
 
-	while ((bio = bio_list_pop(&bios))) {
+		bio = bio_alloc(pd->bdev, bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS), opf,
+				GFP_KERNEL);
+		bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
+		rc = bio_iov_iter_get_pages(bio, iter);
+		if (rc) {
+			bio_put(bio);
+			break;
+		}
+		len = bio->bi_iter.bi_size;
+		rc = submit_bio_wait(bio);
 		bio_release_pages(bio, !write);
 		bio_put(bio);
+		off += len;
 	}
-	return rc ?: s.rc;
+	return rc;
 }
 
 int pd_flush(struct pd_dev *pd)
