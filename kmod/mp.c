@@ -139,6 +139,34 @@ static int mp_geometry(struct pd_dev *pd, const struct pd_prop *prop, u32 *zonep
 	return 0;
 }
 
+/*
+ * Open a device that is to join a pool (create, drive add) for @holder and
+ * check it: usable geometry, and no mpool superblock unless @flags force.
+ * On failure the device is closed again.
+ */
+static int mp_dev_admit(struct pd_dev *pd, const char *path, void *holder,
+			const struct pd_prop *prop, u32 flags, u32 *zonepg, u32 *zonetot)
+{
+	int rc;
+
+	rc = pd_open(pd, path, holder);
+	if (rc)
+		return rc;
+
+	rc = mp_dev_check(pd, prop) ?: mp_geometry(pd, prop, zonepg, zonetot);
+	if (!rc)
+		rc = sb_present(pd);
+	if (rc > 0 && !mp_force(flags)) {
+		pr_info("%s already holds an mpool superblock\n", pd->name);
+		rc = -EBUSY;
+	}
+	if (rc < 0) {
+		pd_close(pd);
+		return rc;
+	}
+	return 0;
+}
+
 static void mp_device_rec(const struct sb_info *sb, struct omf_device *d)
 {
 	memcpy(d->devid, sb->devid, sizeof(d->devid));
@@ -252,22 +280,9 @@ int mp_create(struct mpool_params *params, u32 flags, const struct mp_devlist *d
 	mp_params_defaults(params);
 
 	/* The stack address is this operation's holder: unique while we run. */
-	rc = pd_open(&pd, dl->path[0], &pd);
+	rc = mp_dev_admit(&pd, dl->path[0], &pd, prop, flags, &zonepg, &zonetot);
 	if (rc)
 		return rc;
-
-	rc = mp_dev_check(&pd, prop) ?: mp_geometry(&pd, prop, &zonepg, &zonetot);
-	if (rc)
-		goto out_close;
-
-	rc = sb_present(&pd);
-	if (rc < 0)
-		goto out_close;
-	if (rc && !mp_force(flags)) {
-		pr_info("%s already holds an mpool superblock\n", pd.name);
-		rc = -EBUSY;
-		goto out_close;
-	}
 
 	zone = mp_zone_bytes(zonepg);
 	sbz = sb_zones(zonepg);
@@ -1054,20 +1069,9 @@ int mp_drive_add(struct mpool *mp, u32 flags, const char *path, const struct pd_
 	if (rc)
 		goto out_unlock;
 
-	rc = pd_open(&pd, path, mp);
+	rc = mp_dev_admit(&pd, path, mp, prop, flags, &zonepg, &zonetot);
 	if (rc)
 		goto out_unlock;
-	rc = mp_dev_check(&pd, prop) ?: mp_geometry(&pd, prop, &zonepg, &zonetot);
-	if (rc)
-		goto out_close;
-	rc = sb_present(&pd);
-	if (rc < 0)
-		goto out_close;
-	if (rc && !mp_force(flags)) {
-		pr_info("%s already holds an mpool superblock\n", pd.name);
-		rc = -EBUSY;
-		goto out_close;
-	}
 
 	mp_sb_new(&sb, mp->name, mp->poolid, &pd, prop, c, zonepg, zonetot);
 	rc = smap_init(&sm, zonetot, mp->st.spare[c]) ?:
@@ -1100,7 +1104,6 @@ int mp_drive_add(struct mpool *mp, u32 flags, const char *path, const struct pd_
 
 out_smap:
 	smap_destroy(&sm);
-out_close:
 	pd_close(&pd);
 out_unlock:
 	mutex_unlock(&mp->lock);
