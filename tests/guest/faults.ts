@@ -29,7 +29,8 @@ export interface Injection {
  */
 export function injectFunctionError(func: string, errno: number, opts: { times?: number } = {}): Injection {
   put(`${FAIL_FUNCTION}/inject`, func);
-  put(`${FAIL_FUNCTION}/${func}/retval`, -errno);
+  // The file parses an unsigned 64-bit number: -errno as two's complement.
+  put(`${FAIL_FUNCTION}/${func}/retval`, ((1n << 64n) - BigInt(errno)).toString());
   put(`${FAIL_FUNCTION}/probability`, 100);
   put(`${FAIL_FUNCTION}/interval`, 1);
   put(`${FAIL_FUNCTION}/times`, opts.times ?? -1);
