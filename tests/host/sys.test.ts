@@ -64,3 +64,24 @@ describe('system layer', () => {
     expect(errnoName(14)).toBe('EFAULT');
   });
 });
+
+describe('buffers referenced by address', () => {
+  it('stay pinned until the next ioctl returns', () => {
+    const fd = sys.open('/dev/null', sys.O_RDONLY);
+    const ioctl = (): void => {
+      expect(() => sys.ioctl(fd, 0x5401, Buffer.alloc(8), 'TCGETS')).toThrow();
+    };
+    try {
+      ioctl(); // releases whatever earlier tests pinned
+      const before = sys.pinnedReleased();
+      sys.addressOf(Buffer.alloc(16));
+      sys.addressOf(Buffer.alloc(32));
+      ioctl();
+      expect(sys.pinnedReleased() - before).toBe(2);
+      ioctl();
+      expect(sys.pinnedReleased() - before).toBe(2);
+    } finally {
+      sys.close(fd);
+    }
+  });
+});

@@ -76,21 +76,61 @@ export function close(fd: number, path?: string): void {
  * in place. Returns the (non-negative) result.
  */
 export function ioctl(fd: number, request: number, arg: Uint8Array | null, what: string, path?: string): number {
-  const rc = c_ioctl(fd, request, arg) as number;
+  const held = takePinned();
+  let rc: number;
+  try {
+    rc = c_ioctl(fd, request, arg) as number;
+  } finally {
+    release(held);
+  }
   if (rc < 0) fail(`ioctl ${what}`, path);
   return rc;
 }
 
 /** ioctl(2) with a raw address as the argument: for tests of the kernel's pointer checks. */
 export function ioctlAddress(fd: number, request: number, address: bigint, what: string, path?: string): number {
-  const rc = c_ioctl_addr(fd, request, address) as number;
+  const held = takePinned();
+  let rc: number;
+  try {
+    rc = c_ioctl_addr(fd, request, address) as number;
+  } finally {
+    release(held);
+  }
   if (rc < 0) fail(`ioctl ${what}`, path);
   return rc;
 }
 
 /** The address of a buffer's first byte, for the user-pointer fields of ioctl structs. */
 export function addressOf(buf: Uint8Array): bigint {
-  return buf.byteLength === 0 ? 0n : koffi.address(buf);
+  if (buf.byteLength === 0) return 0n;
+  pinned.push(buf);
+  return koffi.address(buf);
+}
+
+/*
+ * Buffers whose address went into an ioctl argument (an iovec array, a
+ * path list, a result vector) are often not referenced again in JS, and V8
+ * may collect one while the kernel still reads it: the kernel then sees
+ * freed memory. addressOf() pins every buffer it is asked about until the
+ * next ioctl has returned.
+ */
+let pinned: Uint8Array[] = [];
+let releasedCount = 0;
+
+function takePinned(): Uint8Array[] {
+  const held = pinned;
+  pinned = [];
+  return held;
+}
+
+function release(held: Uint8Array[]): void {
+  // A use after the call, so the buffers stay reachable until here.
+  releasedCount += held.length;
+}
+
+/** How many pinned buffers ioctls have released (for tests). */
+export function pinnedReleased(): number {
+  return releasedCount;
 }
 
 /** A live mapping. `bytes` is a zero-copy view; it must not be used after unmap(). */
