@@ -54,6 +54,19 @@ export function injectFunctionError(func: string, errno: number, opts: { times?:
 }
 
 /**
+ * Prepare failslab for /proc/thread-self/fail-nth: GFP_KERNEL allocations
+ * count, nothing fails at random, nothing dumps a stack. Returns the undo.
+ */
+export function failNthSetup(): () => void {
+  put(`${FAILSLAB}/ignore-gfp-wait`, 'N');
+  put(`${FAILSLAB}/probability`, 0);
+  put(`${FAILSLAB}/verbose`, 0);
+  return () => {
+    put(`${FAILSLAB}/ignore-gfp-wait`, 'Y');
+  };
+}
+
+/**
  * Fail the next `times` slab allocations made by this thread only (task
  * filter + /proc/thread-self/make-it-fail), e.g. around one ioctl.
  */
