@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { generate } from '../codegen/src/main.js';
 import { parseVitestJson, runSuite, suiteBoots, type TestCase } from './vm/suite.js';
-import { formatVerdict } from './vm/verdict.js';
+import { failedDuringBoot, formatVerdict } from './vm/verdict.js';
 import { boot, buildModule, BUILD, guestKernel, REPO, type GuestKernel } from './vm/vm.js';
 
 interface Outcome extends TestCase {
@@ -109,45 +109,60 @@ function guestSuites(only?: string): string[] {
 
 async function guestTests(kernel: GuestKernel, only?: string): Promise<void> {
   for (const suite of guestSuites(only)) {
-    const boots = suiteBoots(suite);
-    const disks = { dir: join(BUILD, 'vm', 'disks', `${kernel.name}-${suite}`), count: 2, sizeMiB: 8192 };
-    let state = '';
-    for (const [i, bootSuite] of boots.entries()) {
-      const group = `guest:${kernel.name}:${bootSuite}`;
-      const t0 = Date.now();
-      let result;
-      try {
-        const timeoutSec = process.env.MPOOL_GUEST_TIMEOUT ? Number(process.env.MPOOL_GUEST_TIMEOUT) : undefined;
-        result = await runSuite(bootSuite, kernel, { disks: { ...disks, reuse: i > 0 }, state, ...(timeoutSec ? { timeoutSec } : {}) });
-      } catch (e) {
-        record(group, 'suite booted', false, (Date.now() - t0) / 1000, e instanceof Error ? e.message : String(e));
-        break;
-      }
-      const secs = (Date.now() - t0) / 1000;
-      figures[`${group}:bootSeconds`] = result.boot.bootMs === null ? 'n/a' : Number((result.boot.bootMs / 1000).toFixed(1));
-      figures[`${group}:totalSeconds`] = Number(secs.toFixed(1));
-      figures.accel = result.boot.accel;
-      for (const t of result.tests) {
-        if (t.status === 'skipped') outcomes.push({ ...t, group, seconds: 0 });
-        else record(group, t.name, t.status === 'passed', 0, t.message);
-      }
-      if (!result.reported) {
-        record(group, 'vitest report produced', false, secs, result.boot.console.split('\n').slice(-60).join('\n'));
-      }
-      record(
-        group,
-        'guest exited 0 with a clean kernel log (no WARNING/BUG/Oops/KASAN/lockdep/leak)',
-        result.boot.verdict.ok,
-        secs,
-        result.boot.verdict.ok ? undefined : formatVerdict(result.boot.verdict),
-      );
-      // A suite may report figures of its own (figures.json in its share).
-      const own = join(BUILD, 'vm', 'runs', `${kernel.name}-${bootSuite.replace(/\//g, '-')}`, 'figures.json');
-      if (existsSync(own)) Object.assign(figures, JSON.parse(readFileSync(own, 'utf8')) as Record<string, number | string>);
-      const next = join(BUILD, 'vm', 'runs', `${kernel.name}-${bootSuite.replace(/\//g, '-')}`, 'state-out.json');
-      state = existsSync(next) ? readFileSync(next, 'utf8') : '';
+    // A suite whose kernel reported trouble while still booting, before any
+    // of our code ran, is run again from its first boot, once.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const rerun = await runSuiteBoots(kernel, suite, attempt === 2);
+      if (!rerun) break;
+      console.log(`rerun: suite ${suite}: the guest kernel reported trouble while booting, before the module was loaded`);
+      figures[`guest:${kernel.name}:${suite}:rerunAfterBootReport`] = 1;
     }
   }
+}
+
+/** Run every boot of a suite; true if it should be rerun (a report during boot). */
+async function runSuiteBoots(kernel: GuestKernel, suite: string, last: boolean): Promise<boolean> {
+  const boots = suiteBoots(suite);
+  const disks = { dir: join(BUILD, 'vm', 'disks', `${kernel.name}-${suite}`), count: 2, sizeMiB: 8192 };
+  const mark = outcomes.length;
+  let state = '';
+  for (const [i, bootSuite] of boots.entries()) {
+    const group = `guest:${kernel.name}:${bootSuite}`;
+    const t0 = Date.now();
+    let result;
+    try {
+      result = await runSuite(bootSuite, kernel, { disks: { ...disks, reuse: i > 0 }, state });
+    } catch (e) {
+      record(group, 'suite booted', false, (Date.now() - t0) / 1000, e instanceof Error ? e.message : String(e));
+      return false;
+    }
+    if (!last && failedDuringBoot(result.boot.verdict, result.boot.console)) {
+      console.log(formatVerdict(result.boot.verdict));
+      outcomes.length = mark;
+      return true;
+    }
+    const secs = (Date.now() - t0) / 1000;
+    figures[`${group}:bootSeconds`] = result.boot.bootMs === null ? 'n/a' : Number((result.boot.bootMs / 1000).toFixed(1));
+    figures[`${group}:totalSeconds`] = Number(secs.toFixed(1));
+    figures.accel = result.boot.accel;
+    for (const t of result.tests) {
+      if (t.status === 'skipped') outcomes.push({ ...t, group, seconds: 0 });
+      else record(group, t.name, t.status === 'passed', 0, t.message);
+    }
+    if (!result.reported) {
+      record(group, 'vitest report produced', false, secs, result.boot.console.split('\n').slice(-60).join('\n'));
+    }
+    record(
+      group,
+      'guest exited 0 with a clean kernel log (no WARNING/BUG/Oops/KASAN/lockdep/leak)',
+      result.boot.verdict.ok,
+      secs,
+      result.boot.verdict.ok ? undefined : formatVerdict(result.boot.verdict),
+    );
+    const next = join(BUILD, 'vm', 'runs', `${kernel.name}-${bootSuite.replace(/\//g, '-')}`, 'state-out.json');
+    state = existsSync(next) ? readFileSync(next, 'utf8') : '';
+  }
+  return false;
 }
 
 /** The harness must fail runs that it is meant to fail. */

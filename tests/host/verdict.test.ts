@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guestExitCode, judge, parseKmemleak, scanKernelLog } from '../vm/verdict.js';
+import { failedDuringBoot, guestExitCode, judge, parseKmemleak, scanKernelLog } from '../vm/verdict.js';
 
 const clean = '[    1.0] mpool: version 0.1.0 loaded\n[    2.0] mpool: loading out-of-tree module taints kernel.\n';
 
@@ -68,5 +68,25 @@ describe('guest verdict', () => {
     expect(judge({ console: '', dmesg: '', exitCode: 0, timedOut: false, kmemleak: report, modules }).leaks).toHaveLength(1);
     const elsewhere = 'mpool 16384 0 - Live 0xffffffffc0300000 (OE)\n';
     expect(judge({ console: '', dmesg: '', exitCode: 0, timedOut: false, kmemleak: report, modules: elsewhere }).ok).toBe(true);
+  });
+});
+
+describe('reports during boot', () => {
+  const bootReport = '[    0.002787] BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x11a/0x270';
+  it('a report before the guest command ran marks the run for a rerun', () => {
+    const console = `${bootReport}\nMPOOL_VM_READY uptime=3\nMPOOL_VM_EXIT=0\n`;
+    const v = judge({ console, dmesg: `${bootReport}\n`, exitCode: 0, timedOut: false });
+    expect(v.ok).toBe(false);
+    expect(failedDuringBoot(v, console)).toBe(true);
+  });
+  it('a report after it does not', () => {
+    const console = `MPOOL_VM_READY uptime=3\n${bootReport}\nMPOOL_VM_EXIT=0\n`;
+    const v = judge({ console, dmesg: `${bootReport}\n`, exitCode: 0, timedOut: false });
+    expect(failedDuringBoot(v, console)).toBe(false);
+  });
+  it('nor does a mix, or a leak', () => {
+    const console = `${bootReport}\nMPOOL_VM_READY uptime=3\nWARNING: CPU: 0 PID: 1 at kmod/mp.c:1 x [mpool]\n`;
+    const v = judge({ console, dmesg: '', exitCode: 0, timedOut: false });
+    expect(failedDuringBoot(v, console)).toBe(false);
   });
 });

@@ -144,6 +144,21 @@ export function judge(input: VerdictInput): Verdict {
   return { ok: reasons.length === 0, reasons, findings, leaks };
 }
 
+/**
+ * True when every kernel report of a failed verdict came while the guest
+ * kernel was still booting, before the guest command (and so the module)
+ * ran: the run is invalid rather than evidence against mpool, and worth
+ * one rerun. Seen once: a KASAN report in the debug kernel's interrupt
+ * path at 0.003 s under a heavily loaded host.
+ */
+export function failedDuringBoot(v: Verdict, console: string): boolean {
+  if (v.ok || v.leaks.length > 0 || v.findings.length === 0) return false;
+  const ready = console.indexOf('MPOOL_VM_READY');
+  const boot = ready < 0 ? console : console.slice(0, ready);
+  const bootFindings = scanKernelLog(boot).map((f) => f.text.replace(/^\[[^\]]*\]\s*/, ''));
+  return v.findings.every((f) => bootFindings.includes(f.text.replace(/^\[[^\]]*\]\s*/, '')));
+}
+
 /** A human-readable account of a failed verdict. */
 export function formatVerdict(v: Verdict, max = 40): string {
   const out = v.reasons.map((r) => `  - ${r}`);
