@@ -605,20 +605,26 @@ static int mp_reconcile(struct mpool *mp, u32 flags)
 	return 0;
 }
 
+/* The node's owner and the label, where @p does not say "keep". */
+static void mp_cfg_merge(struct omf_pool *cfg, const struct mpool_params *p)
+{
+	if (p->mp_uid != MP_KEEP)
+		cfg->uid = p->mp_uid;
+	if (p->mp_gid != MP_KEEP)
+		cfg->gid = p->mp_gid;
+	if (p->mp_mode != MP_KEEP)
+		cfg->mode = p->mp_mode;
+	if (p->mp_label[0])
+		strscpy(cfg->label, p->mp_label, sizeof(cfg->label));
+}
+
 /* Apply the uid, gid, mode and label that activate may carry. */
 static int mp_activate_overrides(struct mpool *mp, const struct mpool_params *p)
 {
 	struct omf_pool cfg = mp->st.pool;
 	int rc;
 
-	if (p->mp_uid != MP_KEEP)
-		cfg.uid = p->mp_uid;
-	if (p->mp_gid != MP_KEEP)
-		cfg.gid = p->mp_gid;
-	if (p->mp_mode != MP_KEEP)
-		cfg.mode = p->mp_mode;
-	if (p->mp_label[0])
-		strscpy(cfg.label, p->mp_label, sizeof(cfg.label));
+	mp_cfg_merge(&cfg, p);
 	if (!memcmp(&cfg, &mp->st.pool, sizeof(cfg)))
 		return 0;
 
@@ -877,16 +883,9 @@ int mp_params_set(struct mpool *mp, struct mpool_params *p)
 
 	mutex_lock(&mp->lock);
 	cfg = mp->st.pool;
-	if (p->mp_uid != MP_KEEP)
-		cfg.uid = p->mp_uid;
-	if (p->mp_gid != MP_KEEP)
-		cfg.gid = p->mp_gid;
-	if (p->mp_mode != MP_KEEP)
-		cfg.mode = p->mp_mode;
+	mp_cfg_merge(&cfg, p);
 	if (p->mp_ra_pages_max != MP_KEEP)
 		cfg.ra_pages_max = p->mp_ra_pages_max;
-	if (p->mp_label[0])
-		strscpy(cfg.label, p->mp_label, sizeof(cfg.label));
 	if (memcmp(&p->mp_utype, zero_utype, sizeof(zero_utype)))
 		memcpy(cfg.utype, &p->mp_utype, sizeof(cfg.utype));
 
