@@ -4,8 +4,9 @@
  *
  * An mblock is one zone.  Writes append at its written length, straight
  * from the caller's pages to the device; reads are allowed once it is
- * committed, and commit makes it immutable (a write then is EALREADY, as in
- * 1.9.0; a read before it, EAGAIN).  Every transfer is page aligned, made of
+ * committed, and commit makes it immutable.  As in 1.9.0, a read of an
+ * uncommitted mblock is ENOENT (it is not found among the committed ones)
+ * and a write after commit EALREADY.  Every transfer is page aligned, made of
  * at most MPIOC_KIOV_MAX iovecs and at most rwsz_max_mb MiB.
  *
  * Locking: the object's rwsem, shared by reads, exclusive for writes and
@@ -69,7 +70,7 @@ static void mblock_props_fill(struct mpool *mp, struct mp_obj *obj, struct mbloc
 	p->mbx_props.mpr_objid = obj->objid;
 	p->mbx_props.mpr_alloc_cap = min_t(u64, cap, U32_MAX);
 	p->mbx_props.mpr_write_len = obj->wlen;
-	p->mbx_props.mpr_optimal_wrsz = min_t(u64, cap, (u64)mpool_rwsz_max_mb << 20);
+	p->mbx_props.mpr_optimal_wrsz = mp->dev[obj->mclass].optiosz;
 	p->mbx_props.mpr_mclassp = obj->mclass;
 	p->mbx_props.mpr_iscommitted = obj->committed;
 	p->mbx_zonecnt = obj->zcnt;
@@ -197,10 +198,8 @@ int mblock_read(struct mpool *mp, u64 objid, const struct iovec __user *uiov, u1
 		goto out_put;
 
 	down_read(&obj->lock);
-	if (obj->dead)
+	if (obj->dead || !obj->committed)
 		rc = -ENOENT;
-	else if (!obj->committed)
-		rc = -EAGAIN;
 	else if (offset + len > obj->wlen)
 		rc = -EINVAL;
 	else

@@ -179,10 +179,8 @@ int mlog_rw(struct mpool *mp, u64 objid, bool write, const struct iovec __user *
 	/* Writes to one mlog are serialized by userland; shared is enough. */
 	down_read(&obj->lock);
 	base = obj->zaddr * mp_class_zone(mp, obj->mclass);
-	if (obj->dead)
-		rc = -ENOENT;
-	else if (!obj->committed)
-		rc = -EINVAL;
+	if (obj->dead || !obj->committed)
+		rc = -ENOENT;	/* 1.9.0 looks among the committed mlogs only */
 	else if (offset + len > (u64)obj->zcnt * mp_class_zone(mp, obj->mclass))
 		rc = -EINVAL;
 	else

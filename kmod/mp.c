@@ -21,9 +21,11 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uuid.h>
@@ -55,19 +57,43 @@ static inline bool mp_force(u32 flags)
 	return flags & BIT(MP_FLAGS_FORCE);
 }
 
-/* 1..31 characters of [A-Za-z0-9_.-], not starting with '-'. */
-int mp_name_check(const char *name, size_t size)
+/*
+ * A name that refers to a pool: 1..31 bytes, NUL terminated within @size.
+ * Enough to find or destroy a pool, whatever name an older module gave it.
+ */
+int mp_name_ref_check(const char *name, size_t size)
 {
-	size_t len = strnlen(name, size), i;
+	size_t len = strnlen(name, size);
 
 	if (!len)
 		return -EINVAL;
-	if (len >= MPOOL_NAMESZ_MAX)
-		return -ENAMETOOLONG;
-	if (name[0] == '-')
-		return -EINVAL;
+	return len < MPOOL_NAMESZ_MAX ? 0 : -ENAMETOOLONG;
+}
+
+/* ASCII only: the kernel's isalnum() also accepts Latin-1 letters. */
+static bool mp_name_char(char c, bool first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+		return true;
+	return !first && (c == '.' || c == '-');
+}
+
+/*
+ * A name a pool may be given (create, activate, rename): 1..31 bytes of
+ * [A-Za-z0-9_.-] whose first byte is not '.' or '-'.  It names the device
+ * node and the sysfs directory, so "." and ".." and non-UTF-8 bytes are out.
+ */
+int mp_name_check(const char *name, size_t size)
+{
+	size_t len, i;
+	int rc;
+
+	rc = mp_name_ref_check(name, size);
+	if (rc)
+		return rc;
+	len = strlen(name);
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!mp_name_char(name[i], i == 0))
 			return -EINVAL;
 	return 0;
 }
@@ -99,6 +125,21 @@ static int mp_params_check(const struct mpool_params *p)
 	if (p->mp_mdcnum > PMD_MDC_MAX)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * The optimal I/O size 1.9.0 reports for mblocks of a device: what userland
+ * measured (BLKIOOPT), clamped to 4 KiB..128 KiB in whole pages, and
+ * 128 KiB when the device reports none.  Clients size their writes by it.
+ */
+#define MP_OPTIOSZ_MIN		SZ_4K
+#define MP_OPTIOSZ_MAX		SZ_128K
+
+static u32 mp_optiosz(const struct pd_prop *prop)
+{
+	u32 sz = prop->pdp_optiosz ?: MP_OPTIOSZ_MAX;
+
+	return round_down(clamp_t(u32, sz, MP_OPTIOSZ_MIN, MP_OPTIOSZ_MAX), MP_OPTIOSZ_MIN);
 }
 
 static int mp_dev_check(struct pd_dev *pd, const struct pd_prop *prop)
@@ -140,12 +181,33 @@ static int mp_geometry(struct pd_dev *pd, const struct pd_prop *prop, u32 *zonep
 }
 
 /*
- * Open a device that is to join a pool (create, drive add) for @holder and
- * check it: usable geometry, and no mpool superblock unless @flags force.
- * On failure the device is closed again.
+ * A device joining @mp must share no media with those it has.  Opens with
+ * one holder do not exclude each other, so the exclusive open alone would
+ * let the pool take its own device again (under any name), or a disk and
+ * one of its partitions.
+ */
+static int mp_dev_new_to(const struct mpool *mp, const struct pd_dev *pd, const char *path)
+{
+	int c;
+
+	for (c = 0; mp && c < MP_MED_NUMBER; c++) {
+		if (mp->dev[c].present && pd_overlaps(&mp->dev[c].pd, pd)) {
+			pr_err("pool %s: %s is already one of its devices (%s)\n", mp->name,
+			       path, mp->dev[c].pd.name);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Open a device that is to join a pool (create, or drive add to @mp) for
+ * @holder and check it: not already in @mp, usable geometry, and no mpool
+ * superblock unless @flags force.  On failure the device is closed again.
  */
 static int mp_dev_admit(struct pd_dev *pd, const char *path, void *holder,
-			const struct pd_prop *prop, u32 flags, u32 *zonepg, u32 *zonetot)
+			const struct mpool *mp, const struct pd_prop *prop, u32 flags,
+			u32 *zonepg, u32 *zonetot)
 {
 	int rc;
 
@@ -153,7 +215,8 @@ static int mp_dev_admit(struct pd_dev *pd, const char *path, void *holder,
 	if (rc)
 		return rc;
 
-	rc = mp_dev_check(pd, prop) ?: mp_geometry(pd, prop, zonepg, zonetot);
+	rc = mp_dev_new_to(mp, pd, path) ?: mp_dev_check(pd, prop) ?:
+	     mp_geometry(pd, prop, zonepg, zonetot);
 	if (!rc)
 		rc = sb_present(pd);
 	if (rc > 0 && !mp_force(flags)) {
@@ -280,7 +343,7 @@ int mp_create(struct mpool_params *params, u32 flags, const struct mp_devlist *d
 	mp_params_defaults(params);
 
 	/* The stack address is this operation's holder: unique while we run. */
-	rc = mp_dev_admit(&pd, dl->path[0], &pd, prop, flags, &zonepg, &zonetot);
+	rc = mp_dev_admit(&pd, dl->path[0], &pd, NULL, prop, flags, &zonepg, &zonetot);
 	if (rc)
 		return rc;
 
@@ -690,6 +753,7 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 		d->present = true;
 		d->pd = f[i].pd;
 		d->sb = f[i].sb;
+		d->optiosz = mp_optiosz(&dl->prop[i]);
 		if (d->sb.flags & OMF_SB_FLAG_MDC0)
 			d0 = d;
 	}
@@ -774,6 +838,46 @@ void mp_deactivate(struct mpool *mp)
 
 	pr_info("deactivated pool %s\n", mp->name);
 	mp_free(mp);
+}
+
+/*
+ * Check, before an active pool is taken down to be destroyed, that @dl names
+ * exactly its devices: each path one of them (by device number, whatever
+ * the name), and every device it has named once.  Nothing changes here.
+ */
+int mp_devlist_match(struct mpool *mp, const struct mp_devlist *dl)
+{
+	unsigned int named = 0;
+	int i, c, rc = 0, present = 0;
+
+	mutex_lock(&mp->lock);
+	for (c = 0; c < MP_MED_NUMBER; c++)
+		present += mp->dev[c].present;
+	for (i = 0; !rc && i < dl->n; i++) {
+		for (c = 0; c < MP_MED_NUMBER; c++) {
+			if (!mp->dev[c].present)
+				continue;
+			rc = pd_is_path(&mp->dev[c].pd, dl->path[i]);
+			if (rc < 0)
+				break;
+			if (rc) {
+				rc = named & BIT(c) ? -EINVAL : 0;
+				named |= BIT(c);
+				break;
+			}
+		}
+		if (c == MP_MED_NUMBER) {
+			pr_err("pool %s: %s is not one of its devices\n", mp->name, dl->path[i]);
+			rc = -EINVAL;
+		}
+	}
+	if (!rc && hweight32(named) != present) {
+		pr_err("pool %s: destroy names %u of its %d devices\n", mp->name,
+		       hweight32(named), present);
+		rc = -EINVAL;
+	}
+	mutex_unlock(&mp->lock);
+	return rc;
 }
 
 int mp_destroy(const char *name, u32 flags, const struct mp_devlist *dl)
@@ -1068,7 +1172,7 @@ int mp_drive_add(struct mpool *mp, u32 flags, const char *path, const struct pd_
 	if (rc)
 		goto out_unlock;
 
-	rc = mp_dev_admit(&pd, path, mp, prop, flags, &zonepg, &zonetot);
+	rc = mp_dev_admit(&pd, path, mp, mp, prop, flags, &zonepg, &zonetot);
 	if (rc)
 		goto out_unlock;
 
@@ -1096,6 +1200,7 @@ int mp_drive_add(struct mpool *mp, u32 flags, const char *path, const struct pd_
 	d->pd = pd;
 	d->sb = sb;
 	d->smap = sm;
+	d->optiosz = mp_optiosz(prop);
 	pr_info("pool %s: added %s to the %s class\n", mp->name, pd.name,
 		c == MP_MED_STAGING ? "staging" : "capacity");
 	mutex_unlock(&mp->lock);

@@ -28,12 +28,15 @@
  * @pd:       the device
  * @sb:       its superblock as last written or read
  * @smap:     its free-space map
+ * @optiosz:  optimal I/O size, bytes, as userland measured it at activation
+ *            (pd_prop.pdp_optiosz, clamped); reported as mpr_optimal_wrsz
  */
 struct mp_dev {
 	bool		present;
 	struct pd_dev	pd;
 	struct sb_info	sb;
 	struct smap	smap;
+	u32		optiosz;
 };
 
 /**
@@ -76,6 +79,8 @@ struct mp_devlist {
 };
 
 int mp_name_check(const char *name, size_t size);
+int mp_name_ref_check(const char *name, size_t size);
+int mp_devlist_match(struct mpool *mp, const struct mp_devlist *dl);
 
 int mp_create(struct mpool_params *params, u32 flags, const struct mp_devlist *dl);
 int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist *dl,

@@ -113,10 +113,17 @@ static struct {
 typedef int mpc_ioc_handler_t(struct mpc_unit *unit, struct file *file, unsigned int cmd,
 			      void *arg);
 
+typedef void mpc_ioc_undo_t(struct mpc_unit *unit, void *arg);
+
+/*
+ * @undo: reverses a successful @handler whose result could not be copied
+ *        out (an allocation whose id the caller never learns would leak).
+ */
 struct mpc_ioc {
 	unsigned int		cmd;
 	unsigned int		flags;
 	mpc_ioc_handler_t	*handler;	/* NULL: not implemented yet */
+	mpc_ioc_undo_t		*undo;
 };
 
 static int mpc_unit_create(const char *name, bool ctl, kuid_t uid, kgid_t gid,
@@ -223,6 +230,20 @@ static int mpc_pool_deactivate(struct mpool *pool, bool force)
 	return 0;
 }
 
+/*
+ * A name a pool may take (create, activate, rename): mp_name_check()'s
+ * rule, and not the name of the class's own device, whose sysfs directory
+ * it would collide with.
+ */
+static int mpc_pool_name_check(const char *name, size_t size)
+{
+	int rc = mp_name_check(name, size);
+
+	if (!rc && !strcmp(name, MPC_DEV_CTLNAME))
+		rc = -EINVAL;
+	return rc;
+}
+
 /* MP_CREATE, MP_ACTIVATE, MP_DESTROY and MP_RENAME (control node). */
 static int mpc_mp_cmd(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
 {
@@ -233,7 +254,11 @@ static int mpc_mp_cmd(struct mpc_unit *unit, struct file *file, unsigned int cmd
 	struct mpool *pool;
 	int rc;
 
-	rc = mp_name_check(params->mp_name, sizeof(params->mp_name));
+	/* Destroy may name a pool an older module let in; the rest set a name. */
+	if (cmd == MPIOC_MP_DESTROY)
+		rc = mp_name_ref_check(params->mp_name, sizeof(params->mp_name));
+	else
+		rc = mpc_pool_name_check(params->mp_name, sizeof(params->mp_name));
 	if (rc)
 		return rc;
 	rc = mpc_devlist_get(&dl, mpi->mp_dpathc, mpi->mp_dpathssz, mpi->mp_dpaths,
@@ -270,8 +295,12 @@ static int mpc_mp_cmd(struct mpc_unit *unit, struct file *file, unsigned int cmd
 		break;
 
 	case MPIOC_MP_DESTROY:
+		/*
+		 * Check first, act after: an active pool is taken down only if
+		 * the devices named are its own, and it may be (idle, or force).
+		 */
 		if (pool)
-			rc = mpc_pool_deactivate(pool, force);
+			rc = mp_devlist_match(pool, &dl) ?: mpc_pool_deactivate(pool, force);
 		if (!rc)
 			rc = mp_destroy(params->mp_name, mpi->mp_flags, &dl);
 		break;
@@ -300,7 +329,7 @@ static int mpc_mp_deactivate(struct mpc_unit *unit, struct file *file, unsigned 
 	struct mpool *pool;
 	int rc;
 
-	rc = mp_name_check(mpi->mp_params.mp_name, sizeof(mpi->mp_params.mp_name));
+	rc = mp_name_ref_check(mpi->mp_params.mp_name, sizeof(mpi->mp_params.mp_name));
 	if (rc)
 		return rc;
 
@@ -505,6 +534,14 @@ static int mpc_mb_alloc(struct mpc_unit *unit, struct file *file, unsigned int c
 	return rc;
 }
 
+static void mpc_mb_alloc_undo(struct mpc_unit *unit, void *arg)
+{
+	const struct mpioc_mblock *mb = arg;
+
+	/* Fails only if someone else committed the id meanwhile: theirs now. */
+	mblock_abort(unit->pool, mb->mb_objid);
+}
+
 static int mpc_mb_find(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
 {
 	struct mpioc_mblock *mb = arg;
@@ -552,6 +589,14 @@ static int mpc_mlog_alloc(struct mpc_unit *unit, struct file *file, unsigned int
 	ml->ml_rsvd2 = 0;
 	memset(ml->ml_rsvd1, 0, sizeof(ml->ml_rsvd1));
 	return rc;
+}
+
+static void mpc_mlog_alloc_undo(struct mpc_unit *unit, void *arg)
+{
+	const struct mpioc_mlog *ml = arg;
+
+	/* Fails only if someone else committed the id meanwhile: theirs now. */
+	mlog_abort(unit->pool, ml->ml_objid);
 }
 
 /* MLOG_FIND and MLOG_PROPS, one handler as in 1.9.0. */
@@ -624,7 +669,7 @@ static const struct mpc_ioc mpc_ioc_table[] = {
 	{ MPIOC_PROP_GET,      MPC_IOC_CTL | POOL_RDONLY,   mpc_prop_get },
 	{ MPIOC_PROP_SET,      POOL_ADMIN,                  mpc_prop_set },
 	{ MPIOC_DEVPROPS_GET,  POOL_RDONLY,                 mpc_devprops_get },
-	{ MPIOC_MLOG_ALLOC,    MPC_IOC_POOL,                mpc_mlog_alloc },
+	{ MPIOC_MLOG_ALLOC,    MPC_IOC_POOL,                mpc_mlog_alloc, mpc_mlog_alloc_undo },
 	{ MPIOC_MLOG_COMMIT,   MPC_IOC_POOL,                mpc_mlog_id },
 	{ MPIOC_MLOG_ABORT,    MPC_IOC_POOL,                mpc_mlog_id },
 	{ MPIOC_MLOG_DELETE,   MPC_IOC_POOL,                mpc_mlog_id },
@@ -633,7 +678,7 @@ static const struct mpc_ioc mpc_ioc_table[] = {
 	{ MPIOC_MLOG_WRITE,    MPC_IOC_POOL,                mpc_mlog_rw },
 	{ MPIOC_MLOG_PROPS,    POOL_RDONLY,                 mpc_mlog_find },
 	{ MPIOC_MLOG_ERASE,    MPC_IOC_POOL,                mpc_mlog_id },
-	{ MPIOC_MB_ALLOC,      MPC_IOC_POOL,                mpc_mb_alloc },
+	{ MPIOC_MB_ALLOC,      MPC_IOC_POOL,                mpc_mb_alloc, mpc_mb_alloc_undo },
 	{ MPIOC_MB_ABORT,      MPC_IOC_POOL,                mpc_mb_id },
 	{ MPIOC_MB_COMMIT,     MPC_IOC_POOL,                mpc_mb_id },
 	{ MPIOC_MB_DELETE,     MPC_IOC_POOL,                mpc_mb_id },
@@ -662,6 +707,36 @@ static const struct mpc_ioc *mpc_ioc_lookup(unsigned int cmd)
 			return &mpc_ioc_table[i];
 
 	return NULL;
+}
+
+/*
+ * Run a handler and copy its result out.  A command that changes state and
+ * returns data must not act when its result cannot reach the caller: its
+ * argument is written back unchanged first, so a read-only or unmapped
+ * buffer is EFAULT before anything happens.  Should the buffer go away
+ * between that probe and the copy-out (another thread's munmap or
+ * mprotect), an allocation is undone; any other change stands, and the
+ * caller gets EFAULT (README, "ioctl notes").
+ */
+static int mpc_ioc_call(struct mpc_unit *unit, struct file *file, const struct mpc_ioc *ioc,
+			void *karg, void __user *uarg, size_t size)
+{
+	bool out = _IOC_DIR(ioc->cmd) & _IOC_READ;
+	int rc;
+
+	if (out && !(ioc->flags & MPC_IOC_RDONLY) && copy_to_user(uarg, karg, size))
+		return -EFAULT;
+
+	rc = ioc->handler(unit, file, ioc->cmd, karg);
+	if (rc || !out)
+		return rc;
+
+	if (copy_to_user(uarg, karg, size)) {
+		if (ioc->undo)
+			ioc->undo(unit, karg);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static long mpc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -710,15 +785,12 @@ static long mpc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 
 	if (unit->ctl) {
-		rc = ioc->handler(unit, file, cmd, karg);
+		rc = mpc_ioc_call(unit, file, ioc, karg, uarg, size);
 	} else {
 		down_read(&unit->io_lock);
-		rc = unit->pool ? ioc->handler(unit, file, cmd, karg) : -ENODEV;
+		rc = unit->pool ? mpc_ioc_call(unit, file, ioc, karg, uarg, size) : -ENODEV;
 		up_read(&unit->io_lock);
 	}
-
-	if (!rc && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, karg, size))
-		rc = -EFAULT;
 
 out_free:
 	if (karg != stack)

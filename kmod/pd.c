@@ -42,6 +42,30 @@ int pd_open(struct pd_dev *pd, const char *path, void *holder)
 	return 0;
 }
 
+/*
+ * True if @a and @b share media: the same device, or a disk and one of its
+ * partitions.  Opens with one holder do not exclude each other, so a pool
+ * asks this before it takes a second device.
+ */
+bool pd_overlaps(const struct pd_dev *a, const struct pd_dev *b)
+{
+	if (a->bdev->bd_disk != b->bdev->bd_disk)
+		return false;
+	return a->bdev == b->bdev || !bdev_is_partition(a->bdev) || !bdev_is_partition(b->bdev);
+}
+
+/* True if @path names the block device @pd has open (by number, any name). */
+int pd_is_path(const struct pd_dev *pd, const char *path)
+{
+	dev_t devt;
+	int rc;
+
+	rc = lookup_bdev(path, &devt);
+	if (rc)
+		return rc;
+	return devt == pd->bdev->bd_dev;
+}
+
 void pd_close(struct pd_dev *pd)
 {
 	if (!pd->bdev)

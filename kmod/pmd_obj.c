@@ -180,12 +180,27 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 		rc = omf_oid_unpack(rec, len, &objid, &gen);
 		if (rc)
 			return rc;
+		/*
+		 * A record about an object this MDC never described names nothing
+		 * we could lose: skip it rather than refuse the whole pool.
+		 */
 		obj = objid_slot(objid) == slot ? xa_load(&t->objs, objid) : NULL;
-		if (!obj)
-			return -EBADMSG;
+		if (!obj) {
+			pr_warn_ratelimited("pool %s: MDC-%u: %s of unknown object 0x%llx ignored\n",
+					    mp->name, slot,
+					    type == OMF_REC_OBJ_ERASE ? "erase" : "delete", objid);
+			return 0;
+		}
 		if (type == OMF_REC_OBJ_ERASE) {
+			/*
+			 * Records are replayed in the order they were acknowledged, so
+			 * the last erase is the generation its client last saw, even
+			 * when it went backwards (older modules let it wrap).  Keep it,
+			 * and say so; the next compaction records it plainly.
+			 */
 			if (gen < obj->gen)
-				return -EBADMSG;
+				pr_warn_ratelimited("pool %s: mlog 0x%llx: generation went back from %llu to %llu; keeping the later record\n",
+						    mp->name, objid, obj->gen, gen);
 			obj->gen = gen;
 			return 0;
 		}
@@ -352,16 +367,21 @@ struct mp_obj *obj_get(struct mpool *mp, u64 objid, u8 type)
 
 /* The caller holds obj->lock exclusively for all of the below. */
 
+/*
+ * As in 1.9.0, a command finds an object only in the state it acts on:
+ * commit and abort see uncommitted objects, delete and erase committed
+ * ones.  Anything else is ENOENT, except erase of an uncommitted mlog,
+ * which 1.9.0 finds and then refuses with EINVAL.
+ */
+
 int obj_commit(struct mpool *mp, struct mp_obj *obj)
 {
 	struct omf_obj o;
 	u8 rec[OMF_REC_MAX];
 	int rc;
 
-	if (obj->dead)
+	if (obj->dead || obj->committed)
 		return -ENOENT;
-	if (obj->committed)
-		return -EINVAL;
 
 	/* The data first: durable before the record that makes it visible. */
 	if (objid_type(obj->objid) == OBJ_TYPE_MBLOCK && obj->wlen) {
@@ -388,10 +408,8 @@ static void obj_remove(struct mpool *mp, struct mp_obj *obj)
 
 int obj_abort(struct mpool *mp, struct mp_obj *obj)
 {
-	if (obj->dead)
+	if (obj->dead || obj->committed)
 		return -ENOENT;
-	if (obj->committed)
-		return -EINVAL;
 	obj_remove(mp, obj);
 	return 0;
 }
@@ -401,10 +419,8 @@ int obj_delete(struct mpool *mp, struct mp_obj *obj)
 	u8 rec[32];
 	int rc;
 
-	if (obj->dead)
+	if (obj->dead || !obj->committed)
 		return -ENOENT;
-	if (!obj->committed)
-		return -EINVAL;
 	rc = mdc_append(obj_mdc(mp, obj->objid), OMF_REC_OBJ_DELETE, rec,
 			omf_oid_pack(obj->objid, 0, rec));
 	if (rc)
@@ -414,17 +430,22 @@ int obj_delete(struct mpool *mp, struct mp_obj *obj)
 	return 0;
 }
 
-/* A new generation for an mlog, at least @mingen: its old content is void. */
+/*
+ * A new generation for an mlog, max(gen + 1, @mingen): its old content is
+ * void.  Generations only grow: at U64_MAX there is no higher one, and the
+ * erase is refused with 1.9.0's EINVAL, changing nothing.
+ */
 int obj_erase(struct mpool *mp, struct mp_obj *obj, u64 mingen)
 {
-	u64 gen = max(obj->gen + 1, mingen);
 	u8 rec[32];
+	u64 gen;
 	int rc;
 
 	if (obj->dead)
 		return -ENOENT;
-	if (!obj->committed)
+	if (!obj->committed || obj->gen == U64_MAX)
 		return -EINVAL;
+	gen = max(obj->gen + 1, mingen);
 	rc = mdc_append(obj_mdc(mp, obj->objid), OMF_REC_OBJ_ERASE, rec,
 			omf_oid_pack(obj->objid, gen, rec));
 	if (!rc)

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MpiocProp, MpoolParams } from '../../userland/src/gen/structs.js';
 import { explain } from '../../userland/src/lib/explain.js';
-import { canonicalUuid, checkPoolName, looksLikeUuid, poolNameProblem } from '../../userland/src/lib/names.js';
+import { canonicalUuid, checkPoolName, looksLikeUuid, poolNameProblem, poolRefProblem } from '../../userland/src/lib/names.js';
 import { fromMpoolParams, toCreateParams, toMpoolParams, updateProblem } from '../../userland/src/lib/params.js';
 import { fromProp } from '../../userland/src/lib/props.js';
 import { MpoolError } from '../../userland/src/sys/errors.js';
@@ -11,7 +11,7 @@ import { errorOf } from '../expect-error.js';
 
 describe('pool names', () => {
   it('accepts 1..31 of [A-Za-z0-9_.-] not starting with -', () => {
-    for (const ok of ['a', 'mp1', 'A.b_c-d', '0', 'x'.repeat(31), 'a-', '.hidden']) expect(poolNameProblem(ok), ok).toBeNull();
+    for (const ok of ['a', 'mp1', 'A.b_c-d', '0', 'x'.repeat(31), 'a-', '_x', 'a..b', 'mpoolctl2']) expect(poolNameProblem(ok), ok).toBeNull();
   });
 
   it('refuses the rest with the errno the kernel would give', () => {
@@ -19,7 +19,16 @@ describe('pool names', () => {
     expect(poolNameProblem('x'.repeat(32))).toMatchObject({ errno: 36 });
     expect(poolNameProblem('x'.repeat(32))?.message).toContain('at most 31');
     expect(poolNameProblem('-x')?.message).toContain("cannot start with '-'");
-    for (const bad of ['a b', 'a/b', 'é', 'a\0b', 'a:b']) expect(poolNameProblem(bad)?.errno, bad).toBe(22);
+    for (const bad of ['a b', 'a/b', 'é', 'a\0b', 'a:b', '.', '..', '.hidden', '\xff\xfe', '\xe9t\xe9', 'mpoolctl']) expect(poolNameProblem(bad)?.errno, bad).toBe(22);
+    expect(poolNameProblem('.')?.message).toContain("cannot start with '.'");
+    expect(poolNameProblem('mpoolctl')?.message).toContain('reserved for the control device');
+  });
+
+  it('a name that only refers to a pool (deactivate, destroy) needs only 1..31 bytes and no NUL', () => {
+    for (const ok of ['.', '..', '\xe9t\xe9', 'mpoolctl', '-x']) expect(poolRefProblem(ok), ok).toBeNull();
+    expect(poolRefProblem('')?.errno).toBe(22);
+    expect(poolRefProblem('a\0b')?.errno).toBe(22);
+    expect(poolRefProblem('x'.repeat(32))?.errno).toBe(36);
   });
 
   it('checkPoolName throws an MpoolError carrying that errno', () => {

@@ -76,7 +76,7 @@ export {
   type ScannedDevice,
   type ScanProblem,
 } from './lib/scan.js';
-export { poolNameProblem, isValidPoolName, looksLikeUuid, POOL_NAME_MAX } from './lib/names.js';
+export { poolNameProblem, poolRefProblem, isValidPoolName, looksLikeUuid, POOL_NAME_MAX } from './lib/names.js';
 export { formatUuid, parseUuid } from './lib/uuid.js';
 export { MpoolError, errnoName, errnoMessage, isMpoolError } from './sys/errors.js';
 export * as constants from './gen/constants.js';

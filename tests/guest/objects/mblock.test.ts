@@ -4,11 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlignedBuffer } from '../../../userland/src/lib/aligned.js';
+import { clampOptimalIo, measureDevice } from '../../../userland/src/lib/device.js';
 import { Mblocks } from '../../../userland/src/lib/mblock.js';
-import { makeObjectId, objectIdHex, OBJ_TYPE_MBLOCK, parseObjectId, readRwszMax } from '../../../userland/src/lib/objects.js';
+import { makeObjectId, objectIdHex, OBJ_TYPE_MBLOCK, parseObjectId } from '../../../userland/src/lib/objects.js';
 import { Pool } from '../../../userland/src/lib/pool.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
-import { dropPool, failure, freshPool, PAGE, random, sha256, ZONE } from './fixtures.js';
+import { DISK_A, dropPool, failure, freshPool, PAGE, random, sha256, ZONE } from './fixtures.js';
 
 const NAME = 'objmb';
 let pool: Pool;
@@ -38,7 +39,8 @@ describe('mblock happy path', () => {
       written: 0n,
       committed: false,
       zoneCount: 1,
-      optimalWriteSize: BigInt(Math.min(ZONE, readRwszMax())),
+      // 1.9.0: the device's optimal I/O size (BLKIOOPT, 4..128 KiB; 128 KiB for 0).
+      optimalWriteSize: BigInt(clampOptimalIo(measureDevice(DISK_A).optimalIoSize)),
     });
     expect(p.idHex).toBe(objectIdHex(p.id));
     expect(pool.mblocks.find(p.id)).toEqual(p);
@@ -119,12 +121,12 @@ describe('mblock errors', () => {
   });
   afterAll(() => page.free());
 
-  it('write after commit is EALREADY; read before commit is EAGAIN', () => {
+  it('write after commit is EALREADY; read before commit is ENOENT (1.9.0), and the message says why', () => {
     const mb = pool.mblocks;
     const { id } = mb.alloc();
     mb.write(id, random(PAGE));
     const r = failure(() => mb.read(id, 0, PAGE));
-    expect(r.code).toBe('EAGAIN');
+    expect(r.code).toBe('ENOENT');
     expect(r.message).toContain(objectIdHex(id));
     expect(r.message).toContain('not committed');
     mb.commit(id);
@@ -134,13 +136,19 @@ describe('mblock errors', () => {
     mb.delete(id);
   });
 
-  it('commit twice, abort of a committed one, delete of an uncommitted one: EINVAL', () => {
+  it('commit twice, abort of a committed one, delete of an uncommitted one: ENOENT as in 1.9.0, with the state named', () => {
     const mb = pool.mblocks;
     const { id } = mb.alloc();
-    expect(failure(() => mb.delete(id)).code).toBe('EINVAL');
+    const d = failure(() => mb.delete(id));
+    expect(d).toMatchObject({ code: 'ENOENT' });
+    expect(d.message).toContain('is not committed: abort it instead');
     mb.commit(id); // an empty mblock commits
-    expect(failure(() => mb.commit(id)).code).toBe('EINVAL');
-    expect(failure(() => mb.abort(id)).code).toBe('EINVAL');
+    const c = failure(() => mb.commit(id));
+    expect(c.code).toBe('ENOENT');
+    expect(c.message).toContain('is already committed');
+    const a = failure(() => mb.abort(id));
+    expect(a.code).toBe('ENOENT');
+    expect(a.message).toContain('is committed: delete it instead');
     mb.delete(id);
     expect(failure(() => mb.delete(id)).code).toBe('ENOENT');
   });

@@ -31,6 +31,8 @@ export interface ExplainContext {
   path?: string;
   /** Extra explanation for EBUSY on a device, computed by the caller (create, add). */
   busyDetail?: string;
+  /** Extra explanation for EEXIST (add: which of its two causes), computed by the caller. */
+  existDetail?: string;
 }
 
 const ADMIN = 'needs CAP_SYS_ADMIN (run as root)';
@@ -110,7 +112,7 @@ function detailFor(code: string, c: ExplainContext): string | undefined {
     case 'add':
       switch (code) {
         case 'EEXIST':
-          return `pool ${p} already has a staging device`;
+          return c.existDetail ?? `${dev} is already a device of pool ${p} (under this or another name), or the pool already has a device in that media class`;
         case 'EBUSY':
           return c.busyDetail ?? `device ${dev} already holds an mpool superblock (use -f to overwrite) or is in use`;
         case 'ENOSPC':

@@ -17,9 +17,9 @@ import * as sys from '../sys/libc.js';
 import { ioctlStruct } from '../uapi/ioctl.js';
 import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
-import { EAGAIN, EINVAL } from './errno.js';
+import { EINVAL, ENOENT } from './errno.js';
 import { checkPages, readData, writeData, type IoData } from './objio.js';
-import { checkObjectId, ioLimits, objectError, objectIdHex, pageSpan, type IoLimits, type ObjectErrorContext } from './objects.js';
+import { checkObjectId, ioLimits, objectContext, objectError, objectIdHex, pageSpan, type IoLimits, type ObjectErrorContext } from './objects.js';
 import type { Pool } from './pool.js';
 
 export interface MblockProps {
@@ -68,7 +68,7 @@ const WRITE_HINTS = {
   EINVAL: 'the write does not fit: iovecs must be whole aligned pages, 1..1024 of them, at most rwsz_max_mb MiB, within the mblock capacity',
 };
 
-const READ_HINTS = { EAGAIN: 'is not committed: mblocks are readable after commit' };
+const READ_HINTS = { 'ENOENT:uncommitted': 'is not committed: mblocks are readable after commit' };
 
 export class Mblocks {
   readonly pool: Pool;
@@ -80,10 +80,7 @@ export class Mblocks {
   }
 
   #ctx(op: string, id?: bigint, hints?: ObjectErrorContext['hints']): ObjectErrorContext {
-    const c: ObjectErrorContext = { kind: 'mblock', op, path: this.pool.path };
-    if (id !== undefined) c.id = id;
-    if (hints) c.hints = hints;
-    return c;
+    return objectContext('mblock', op, this.pool.path, (x) => this.find(x), id, hints);
   }
 
   /** MB_ALLOC: a new, uncommitted mblock. */
@@ -130,17 +127,17 @@ export class Mblocks {
 
   /** MB_COMMIT: immutable, durable and readable from now on. */
   commit(id: bigint): void {
-    this.#idCmd('MPIOC_MB_COMMIT', 'commit', id, { EINVAL: 'is already committed' });
+    this.#idCmd('MPIOC_MB_COMMIT', 'commit', id, { 'ENOENT:committed': 'is already committed' });
   }
 
   /** MB_ABORT: drop an uncommitted mblock and its zone. */
   abort(id: bigint): void {
-    this.#idCmd('MPIOC_MB_ABORT', 'abort', id, { EINVAL: 'is committed: delete it instead' });
+    this.#idCmd('MPIOC_MB_ABORT', 'abort', id, { 'ENOENT:committed': 'is committed: delete it instead' });
   }
 
   /** MB_DELETE: remove a committed mblock for good. */
   delete(id: bigint): void {
-    this.#idCmd('MPIOC_MB_DELETE', 'delete', id, { EINVAL: 'is not committed: abort it instead' });
+    this.#idCmd('MPIOC_MB_DELETE', 'delete', id, { 'ENOENT:uncommitted': 'is not committed: abort it instead' });
   }
 
   /**
@@ -202,7 +199,7 @@ export class Mblocks {
     if (length === undefined) {
       const p = this.find(id);
       // An uncommitted mblock has nothing readable, even when nothing is written yet.
-      if (!p.committed) objectError(new MpoolError({ errno: EAGAIN, op: 'mblock read' }), this.#ctx('read', id, READ_HINTS));
+      if (!p.committed) objectError(new MpoolError({ errno: ENOENT, op: 'mblock read' }), this.#ctx('read', id, READ_HINTS));
       length = Number(p.written) - offset;
     }
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {

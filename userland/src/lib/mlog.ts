@@ -19,7 +19,7 @@ import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
 import { EINVAL } from './errno.js';
 import { checkPages, readData, writeData } from './objio.js';
-import { checkObjectId, ioLimits, objectError, objectIdHex, pageSpan, type IoLimits, type ObjectErrorContext } from './objects.js';
+import { checkObjectId, ioLimits, objectContext, objectError, objectIdHex, pageSpan, type IoLimits, type ObjectErrorContext } from './objects.js';
 import type { Pool } from './pool.js';
 import { formatUuid } from './uuid.js';
 
@@ -78,7 +78,8 @@ export function fromMlogProps(p: MlogPropsEx): MlogProps {
 }
 
 const IO_HINTS = {
-  EINVAL: 'the I/O was refused: the mlog must be committed, the pool open for writing (for a write), and the pages aligned and within capacity',
+  'ENOENT:uncommitted': 'is not committed: mlogs take I/O after commit',
+  EINVAL: 'the I/O was refused: the pool must be open for writing (for a write), and the pages aligned and within capacity',
 };
 
 export class Mlogs {
@@ -91,10 +92,7 @@ export class Mlogs {
   }
 
   #ctx(op: string, id?: bigint, hints?: ObjectErrorContext['hints']): ObjectErrorContext {
-    const c: ObjectErrorContext = { kind: 'mlog', op, path: this.pool.path };
-    if (id !== undefined) c.id = id;
-    if (hints) c.hints = hints;
-    return c;
+    return objectContext('mlog', op, this.pool.path, (x) => this.find(x), id, hints);
   }
 
   /** MLOG_ALLOC: a new, uncommitted mlog of whole zones. */
@@ -160,20 +158,22 @@ export class Mlogs {
 
   /** MLOG_COMMIT: the mlog persists and takes I/O from now on. */
   commit(id: bigint): MlogCommitResult {
-    return this.#idCmd('MPIOC_MLOG_COMMIT', 'commit', id, 0n, { EINVAL: 'is already committed' });
+    return this.#idCmd('MPIOC_MLOG_COMMIT', 'commit', id, 0n, { 'ENOENT:committed': 'is already committed' });
   }
 
   abort(id: bigint): void {
-    this.#idCmd('MPIOC_MLOG_ABORT', 'abort', id, 0n, { EINVAL: 'is committed: delete it instead' });
+    this.#idCmd('MPIOC_MLOG_ABORT', 'abort', id, 0n, { 'ENOENT:committed': 'is committed: delete it instead' });
   }
 
   delete(id: bigint): void {
-    this.#idCmd('MPIOC_MLOG_DELETE', 'delete', id, 0n, { EINVAL: 'is not committed: abort it instead' });
+    this.#idCmd('MPIOC_MLOG_DELETE', 'delete', id, 0n, { 'ENOENT:uncommitted': 'is not committed: abort it instead' });
   }
 
   /** MLOG_ERASE: a new generation, max(gen + 1, minGen); returns it. */
   erase(id: bigint, minGen = 0n): bigint {
-    return this.#idCmd('MPIOC_MLOG_ERASE', 'erase', id, minGen, {}).gen;
+    return this.#idCmd('MPIOC_MLOG_ERASE', 'erase', id, minGen, {
+      EINVAL: 'cannot be erased: it is not committed, or its generation is already 2^64-1 and cannot grow',
+    }).gen;
   }
 
   /** One MLOG_READ/WRITE ioctl of exactly these segments, unchecked (op 0 read, 1 write). */

@@ -130,8 +130,56 @@ export interface ObjectErrorContext {
   op: string;
   id?: bigint;
   path?: string;
-  /** Explanations of this call's errnos, over the general ones. */
+  /**
+   * Explanations of this call's errnos, over the general ones. The kernel
+   * answers ENOENT for an object that exists but is in the wrong state (as
+   * 1.9.0 does): "ENOENT:committed" and "ENOENT:uncommitted" explain those,
+   * once `state` has told which it is.
+   */
   hints?: Partial<Record<string, string>>;
+  /** The object's state now: true committed, false uncommitted, undefined absent. */
+  state?: () => boolean | undefined;
+}
+
+/**
+ * The error context of an object call; with an id, its state is read back
+ * through `find` (committed or not) when the kernel answers ENOENT.
+ */
+export function objectContext(
+  kind: ObjectKind,
+  op: string,
+  path: string,
+  find: (id: bigint) => { committed: boolean },
+  id?: bigint,
+  hints?: ObjectErrorContext['hints'],
+): ObjectErrorContext {
+  const c: ObjectErrorContext = { kind, op, path };
+  if (id !== undefined) {
+    c.id = id;
+    c.state = () => {
+      try {
+        return find(id).committed;
+      } catch (e) {
+        if (isMpoolError(e) && e.code === 'ENOENT') return undefined;
+        throw e;
+      }
+    };
+  }
+  if (hints) c.hints = hints;
+  return c;
+}
+
+/** The hint for `code`, looking at the object's state for an ENOENT. */
+function stateHint(code: string, c: ObjectErrorContext): string | undefined {
+  if (code !== 'ENOENT' || !c.state || !c.hints) return undefined;
+  let committed: boolean | undefined;
+  try {
+    committed = c.state();
+  } catch {
+    return undefined;
+  }
+  if (committed === undefined) return undefined;
+  return c.hints[`ENOENT:${committed ? 'committed' : 'uncommitted'}`];
 }
 
 function generalHint(code: string, c: ObjectErrorContext): string | undefined {
@@ -163,7 +211,7 @@ export function objectError(e: unknown, c: ObjectErrorContext): never {
   if (!isMpoolError(e)) throw e;
   // A wrong-type id explains an EINVAL better than the call's own hint.
   const wrongType = e.code === 'EINVAL' && c.id !== undefined && kindOfId(c.id) !== c.kind;
-  const hint = wrongType ? generalHint(e.code, c) : (c.hints?.[e.code] ?? generalHint(e.code, c));
+  const hint = wrongType ? generalHint(e.code, c) : (stateHint(e.code, c) ?? c.hints?.[e.code] ?? generalHint(e.code, c));
   const what = c.id === undefined ? c.kind : `${c.kind} ${objectIdHex(c.id)}`;
   throw new MpoolError({
     errno: e.errno,

@@ -247,6 +247,14 @@ export class Pool {
   }
 
   /** DRV_ADD: add a staging device. */
+  /** Why DRV_ADD of `path` was EEXIST: a staging device already, or one of the pool's own. */
+  #existDetail(path: string): string {
+    const devices = this.props().devices;
+    const staging = devices.find((d) => d.mclass === 'staging');
+    if (staging) return `pool "${this.name}" already has a staging device (${staging.path})`;
+    return `${path} is already a device of pool "${this.name}" (under this or another name: ${devices.map((d) => d.path).join(', ')})`;
+  }
+
   addDevice(device: string, opts: AddDeviceOptions = {}): void {
     const zonePages = zonePagesOrThrow(opts.mblockSize ?? MPOOL_MBSIZE_MB_DEFAULT, 'add', device);
     const { measurement, prop } = devicePdProp(device, { mclass: 'staging', zonePages });
@@ -271,7 +279,13 @@ export class Pool {
       );
     } catch (e) {
       const code = (e as { code?: string }).code;
-      explain(e, { op: 'add', pool: this.name, device: path, busyDetail: code === 'EBUSY' ? busyDetail(path, force) : undefined });
+      explain(e, {
+        op: 'add',
+        pool: this.name,
+        device: path,
+        busyDetail: code === 'EBUSY' ? busyDetail(path, force) : undefined,
+        existDetail: code === 'EEXIST' ? this.#existDetail(path) : undefined,
+      });
     }
   }
 }

@@ -12,7 +12,7 @@ import { ioctlStruct } from '../uapi/ioctl.js';
 import { Control, type PoolSummary } from './control.js';
 import { devicePdProp, encodeDevicePaths, encodePdProps, type MediaClass } from './device.js';
 import { explain, type ExplainContext } from './explain.js';
-import { canonicalUuid, checkPoolName, looksLikeUuid } from './names.js';
+import { canonicalUuid, checkPoolName, checkPoolRef, looksLikeUuid } from './names.js';
 import { busyDetail, Pool, poolNodePath, zonePagesOrThrow } from './pool.js';
 import { fromMpoolParams, toCreateParams, toMpoolParams, updateProblem, type PoolCreateParams, type PoolParams, type PoolParamsUpdate } from './params.js';
 import type { PoolProps } from './props.js';
@@ -317,7 +317,7 @@ export class Pools {
 
   /** Deactivate an active pool, by name or uuid. */
   deactivate(ref: string): { name: string; uuid: string } {
-    if (!looksLikeUuid(ref)) checkPoolName(ref, 'deactivate');
+    if (!looksLikeUuid(ref)) checkPoolRef(ref, 'deactivate');
     const p = this.activeProps(ref);
     if (!p && looksLikeUuid(ref)) {
       throw new MpoolError({ errno: ENXIO, op: 'deactivate', path: this.ctlPath, detail: `no active pool with uuid ${ref}` });
@@ -332,7 +332,7 @@ export class Pools {
 
   /** Destroy a pool, active or not: deactivate it, then erase its superblocks. */
   destroy(ref: string, opts: DestroyOptions = {}): DestroyResult {
-    if (!looksLikeUuid(ref)) checkPoolName(ref, 'destroy');
+    if (!looksLikeUuid(ref)) checkPoolRef(ref, 'destroy');
     let name: string;
     let uuid: string;
     let members: Member[];

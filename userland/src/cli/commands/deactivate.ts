@@ -1,7 +1,7 @@
 /** mpool deactivate {<mpname>|<UUID>}. */
 import { Command } from 'commander';
 import { Pools } from '../../lib/pools.js';
-import { poolRef } from '../args.js';
+import { existingPoolRef } from '../args.js';
 import { runCommand, verboseLog } from '../run.js';
 
 export function deactivateCommand(): Command {
@@ -12,7 +12,7 @@ export function deactivateCommand(): Command {
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
       const { verbose } = cmd.optsWithGlobals<{ verbose?: boolean }>();
       await runCommand(opts.json ?? false, () => {
-        poolRef(ref);
+        existingPoolRef(ref);
         const log = verboseLog(verbose);
         const out = new Pools({ log }).deactivate(ref);
         log(`mpool ${out.name} now inactive`);

@@ -1,7 +1,7 @@
 /** mpool destroy {<mpname>|<UUID>}: deactivate if needed, then erase the superblocks. */
 import { Command } from 'commander';
 import { Pools } from '../../lib/pools.js';
-import { poolRef } from '../args.js';
+import { existingPoolRef } from '../args.js';
 import { runCommand, verboseLog } from '../run.js';
 
 export function destroyCommand(): Command {
@@ -13,7 +13,7 @@ export function destroyCommand(): Command {
     .action(async (ref: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
       const { verbose } = cmd.optsWithGlobals<{ verbose?: boolean }>();
       await runCommand(opts.json ?? false, () => {
-        poolRef(ref);
+        existingPoolRef(ref);
         const log = verboseLog(verbose);
         const out = new Pools({ log }).destroy(ref, { force: opts.force ?? false });
         log(`mpool ${out.name} destroyed`);
