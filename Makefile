@@ -8,7 +8,7 @@
 #   make bench         mblock/mlog figures as ratios to raw O_DIRECT
 #   make crash-full    the full power-cut sweep (dm-log-writes); CI runs a bounded one
 #   make build         module + userland
-#   make codegen       regenerate userland/src/gen/ from uapi/mpool_ioctl.h
+#   make codegen       regenerate userland/src/gen/ from uapi/*.h and <errno.h>
 #   make checkpatch    checkpatch.pl --strict on kmod/ and uapi/
 
 SHELL := /bin/bash
@@ -37,7 +37,7 @@ codegen-check: setup
 
 checkpatch: setup
 	perl build/tools/checkpatch/checkpatch.pl --strict --no-tree --terse -f \
-		$$(ls kmod/*.[ch] | grep -v '\.mod\.c$$') uapi/mpool_ioctl.h
+		$$(ls kmod/*.[ch] | grep -v '\.mod\.c$$') uapi/mpool_ioctl.h uapi/mpool_omf.h
 
 test: setup
 	$(NODE_BIN)/tsx tests/run-all.ts

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * omf: the on-media format (docs/format.md), and nothing else.  Every
- * structure that reaches a device is declared here, little-endian and
- * packed, and every conversion between it and its in-memory form lives in
- * omf.c.  No other file touches a byte on media.
+ * omf: the on-media format (docs/format.md), and nothing else.  The
+ * structures userland reads too (superblock, block and record headers) are
+ * declared in uapi/mpool_omf.h, shared with the codegen; record payloads
+ * are packed here.  Every conversion between media bytes and their
+ * in-memory form lives in omf.c: no other file touches a byte on media.
  */
 #ifndef MPOOL_OMF_H
 #define MPOOL_OMF_H
@@ -12,100 +13,9 @@
 #include <linux/build_bug.h>
 #include <linux/uuid.h>
 
-#define OMF_SB_MAGIC		0x7665446c6f6f706dULL	/* "mpoolDev" */
-#define OMF_SB_VERSION		2
-#define OMF_SB_VERSION_190	1	/* mpool 1.9.0: recognised, refused */
-#define OMF_SB_AREA		4096
-#define OMF_SB_COPY1		8192	/* byte offset of copy 1 */
-#define OMF_SB_RESERVED		16384	/* bytes kept for superblocks */
-#define OMF_SB_USED		256
-#define OMF_SB_FLAG_MDC0	0x1
-
-#define OMF_FEAT_MLOG		0x1
-#define OMF_FEAT_MBLOCK		0x2
-
-#define OMF_BLK_SIZE		4096
-#define OMF_BLK_MAGIC		0x424c504d		/* "MPLB" */
-#define OMF_BLK_VERSION		1
-#define OMF_REC_ALIGN		8
-
-/* Metadata record types. */
-#define OMF_REC_END		0
-#define OMF_REC_CSTART		1
-#define OMF_REC_CEND		2
-#define OMF_REC_POOL		16
-#define OMF_REC_DEVICE		17
-#define OMF_REC_SPARE		18
-#define OMF_REC_MDC		19
-#define OMF_REC_OBJ		32	/* MDC-1..N: an object, committed */
-#define OMF_REC_OBJ_DELETE	33
-#define OMF_REC_OBJ_ERASE	34
-#define OMF_REC_OIDCKPT		35
-
-#define OMF_RECORDS_MAJOR	1
-#define OMF_RECORDS_MINOR	0
-
-struct omf_sb {
-	__le64	magic;
-	u8	name[32];
-	u8	poolid[16];
-	__le16	version;
-	__le32	gen;
-	__le32	crc1;
-	__le16	flags;
-	__le32	used;
-	u8	devid[16];
-	u8	mclass;
-	u8	devtype;
-	u8	sectorsz;
-	u8	pad0[5];
-	__le32	zonepg;
-	__le32	zonetot;
-	__le64	devsz;
-	__le64	features;
-	__le64	mdc0_zaddr_a;
-	__le32	mdc0_zcnt_a;
-	__le32	pad1;
-	__le64	mdc0_zaddr_b;
-	__le32	mdc0_zcnt_b;
-	u8	rsvd[104];
-	__le32	crc2;
-} __packed;
-
-static_assert(sizeof(struct omf_sb) == OMF_SB_USED);
-static_assert(offsetof(struct omf_sb, crc1) == 62);
-static_assert(offsetof(struct omf_sb, devid) == 72);
-static_assert(offsetof(struct omf_sb, zonepg) == 96);
-static_assert(offsetof(struct omf_sb, mdc0_zaddr_a) == 120);
-static_assert(offsetof(struct omf_sb, mdc0_zaddr_b) == 136);
-static_assert(offsetof(struct omf_sb, crc2) == 252);
-
-struct omf_blk_hdr {
-	__le32	magic;
-	__le16	version;
-	__le16	used;
-	__le64	gen;
-	__le64	index;
-	u8	poolid[16];
-	__le32	logid;
-	__le32	prev_crc;
-	__le64	nonce;
-	__le32	crc;
-	__le32	rsvd;
-} __packed;
-
-static_assert(sizeof(struct omf_blk_hdr) == 64);
-static_assert(offsetof(struct omf_blk_hdr, crc) == 56);
+#include "mpool_omf.h"
 
 #define OMF_BLK_PAYLOAD		(OMF_BLK_SIZE - sizeof(struct omf_blk_hdr))
-
-struct omf_rec_hdr {
-	__le16	type;
-	__le16	len;
-	__le32	crc;
-} __packed;
-
-static_assert(sizeof(struct omf_rec_hdr) == 8);
 
 /* The largest record payload this format defines, with room to grow. */
 #define OMF_REC_MAX		512

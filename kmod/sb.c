@@ -20,7 +20,7 @@
 
 #include "sb.h"
 
-static const u64 sb_offset[2] = { 0, OMF_SB_COPY1 };
+static const u64 sb_offset[2] = { OMF_SB_COPY0, OMF_SB_COPY1 };
 
 /* Zones covered by the superblock area, at least one. */
 u32 sb_zones(u32 zonepg)

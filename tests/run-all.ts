@@ -60,7 +60,7 @@ async function staticChecks(kernel: GuestKernel): Promise<void> {
     const files = readdirSync(join(REPO, 'kmod'))
       .filter((f) => /\.[ch]$/.test(f) && !f.endsWith('.mod.c'))
       .map((f) => `kmod/${f}`);
-    const out = exec('perl', [cp, '--strict', '--no-tree', '--terse', '--show-types', '-f', ...files, 'uapi/mpool_ioctl.h']);
+    const out = exec('perl', [cp, '--strict', '--no-tree', '--terse', '--show-types', '-f', ...files, 'uapi/mpool_ioctl.h', 'uapi/mpool_omf.h']);
     const problems = out.split('\n').filter((l) => /: (ERROR|WARNING|CHECK):/.test(l));
     if (problems.length > 0) throw new Error(problems.join('\n'));
   });

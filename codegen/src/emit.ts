@@ -47,6 +47,11 @@ function numberLiteral(value: string): string {
 
 function emitConstants(project: Project, model: HeaderModel, layout: Layout, head: string): EmittedFile {
   const sf = newFile(project, 'constants.ts');
+  addConstants(sf, model, layout);
+  return finish(sf, `${GEN_DIR}/constants.ts`, head);
+}
+
+function addConstants(sf: SourceFile, model: HeaderModel, layout: Layout): void {
   for (const d of model.defines) {
     if (d.kind === 'ioctl') continue;
     const init = d.kind === 'string' ? JSON.stringify(layout.strings[d.name]) : numberLiteral(layout.numbers[d.name]!);
@@ -73,7 +78,6 @@ function emitConstants(project: Project, model: HeaderModel, layout: Layout, hea
     });
     sf.addTypeAlias({ isExported: true, name: typeName, type: `(typeof ${typeName})[keyof typeof ${typeName}]` });
   }
-  return finish(sf, `${GEN_DIR}/constants.ts`, head);
 }
 
 function emitIoctls(project: Project, model: HeaderModel, layout: Layout, head: string): EmittedFile {
@@ -124,6 +128,9 @@ const INT_ACCESS: Record<IntCType, { put: string; get: string; big: boolean }> =
   __s16: { put: 'putS16', get: 'getS16', big: false },
   __s32: { put: 'putS32', get: 'getS32', big: false },
   __s64: { put: 'putS64', get: 'getS64', big: true },
+  __le16: { put: 'putU16', get: 'getU16', big: false },
+  __le32: { put: 'putU32', get: 'getU32', big: false },
+  __le64: { put: 'putU64', get: 'getU64', big: true },
 };
 
 interface FieldCode {
@@ -220,6 +227,11 @@ function fieldCode(s: StructDecl, f: FieldDecl, fl: FieldLayout): FieldCode {
 
 function emitStructs(project: Project, model: HeaderModel, layout: Layout, head: string): EmittedFile {
   const sf = newFile(project, 'structs.ts');
+  addStructs(sf, model, layout);
+  return finish(sf, `${GEN_DIR}/structs.ts`, head);
+}
+
+function addStructs(sf: SourceFile, model: HeaderModel, layout: Layout): void {
   sf.addImportDeclaration({ moduleSpecifier: '../uapi/runtime.js', namespaceImport: 'rt' });
   sf.addImportDeclaration({ moduleSpecifier: '../uapi/runtime.js', namedImports: ['StructCodec'], isTypeOnly: true });
   const byName = new Map<string, StructLayout>(layout.structs.map((s) => [s.name, s]));
@@ -265,7 +277,51 @@ function emitStructs(project: Project, model: HeaderModel, layout: Layout, head:
     declarations: [{ name: 'LAYOUT', initializer: `{\n${layoutRows.join('\n')}\n} as const` }],
     leadingTrivia: '/** The compiler-reported layout of every struct and union, for tests and tools. */\n',
   });
-  return finish(sf, `${GEN_DIR}/structs.ts`, head);
+}
+
+/** The on-media header (uapi/mpool_omf.h): its constants and struct codecs in one file. */
+export function emitOmf(model: HeaderModel, layout: Layout, headerRel: string, headerHash: string): EmittedFile {
+  const project = new Project({ useInMemoryFileSystem: true });
+  const sf = newFile(project, 'omf.ts');
+  addStructs(sf, model, layout);
+  addConstants(sf, model, layout);
+  return finish(sf, `${GEN_DIR}/omf.ts`, banner(headerRel, headerHash));
+}
+
+/** errno names, numbers and the C library's messages, from <errno.h>. */
+export function emitErrno(errnos: readonly ErrnoInfo[], headerRel: string, headerHash: string): EmittedFile {
+  const project = new Project({ useInMemoryFileSystem: true });
+  const sf = newFile(project, 'errno.ts');
+  for (const e of errnos) {
+    sf.addVariableStatement({
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: e.name, initializer: String(e.value) }],
+      leadingTrivia: `/** ${e.message} */\n`,
+    });
+  }
+  // One name per number: the first the header defines (EAGAIN, not EWOULDBLOCK).
+  const first = new Map<number, ErrnoInfo>();
+  for (const e of errnos) if (!first.has(e.value)) first.set(e.value, e);
+  sf.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [
+      {
+        name: 'ERRNOS',
+        type: 'ReadonlyMap<number, { readonly name: string; readonly message: string }>',
+        initializer: `new Map([\n${[...first.values()].map((e) => `[${e.value}, { name: '${e.name}', message: ${JSON.stringify(e.message)} }],`).join('\n')}\n])`,
+      },
+    ],
+    leadingTrivia: '/** errno -> its symbolic name and the C library\'s message. */\n',
+  });
+  return finish(sf, `${GEN_DIR}/errno.ts`, banner(headerRel, headerHash));
+}
+
+export interface ErrnoInfo {
+  name: string;
+  value: number;
+  message: string;
 }
 
 export function emitAll(model: HeaderModel, layout: Layout, headerRel: string, headerHash: string): EmittedFile[] {

@@ -19,7 +19,7 @@ export type FieldType =
   | { kind: 'struct'; name: string }
   | { kind: 'pointer'; target: string };
 
-export type IntCType = '__u8' | '__u16' | '__u32' | '__u64' | '__s8' | '__s16' | '__s32' | '__s64';
+export type IntCType = '__u8' | '__u16' | '__u32' | '__u64' | '__s8' | '__s16' | '__s32' | '__s64' | '__le16' | '__le32' | '__le64';
 
 export interface FieldDecl {
   name: string;

@@ -1,12 +1,13 @@
 /**
- * A parser for the subset of C that uapi/mpool_ioctl.h is written in: object-like
+ * A parser for the subset of C that uapi/mpool_ioctl.h and uapi/mpool_omf.h are written in: object-like
  * #defines, enums, and structs/unions of fixed-width integers, char arrays, uuids,
  * nested structs and user pointers. It records names and shapes only; every size
  * and offset is asked of the C compiler (see probe.ts).
  */
 import type { DefineDecl, EnumDecl, FieldDecl, FieldType, HeaderModel, IntCType, StructDecl } from './model.js';
 
-const INT_TYPES: ReadonlySet<string> = new Set(['__u8', '__u16', '__u32', '__u64', '__s8', '__s16', '__s32', '__s64']);
+// __le* are the on-media header's (uapi/mpool_omf.h); the codecs are little-endian throughout.
+const INT_TYPES: ReadonlySet<string> = new Set(['__u8', '__u16', '__u32', '__u64', '__s8', '__s16', '__s32', '__s64', '__le16', '__le32', '__le64']);
 
 export class HeaderParseError extends Error {}
 
@@ -23,7 +24,7 @@ function parseDefines(src: string): DefineDecl[] {
     const body = rest.trim();
     // Function-like macros, empty markers (include guards, __user) and the
     // header's own assertion helpers are not part of the interface.
-    if (paren === '(' || body === '' || name.startsWith('MPOOL_ABI_') || seen.has(name)) continue;
+    if (paren === '(' || body === '' || name.startsWith('MPOOL_ABI_') || name.startsWith('MPOOL_OMF_') || seen.has(name)) continue;
     seen.add(name);
     const kind = /^_IO(W|R|WR)?\s*\(/.test(body) ? 'ioctl' : body.includes('"') ? 'string' : 'number';
     out.push({ name, body, kind });

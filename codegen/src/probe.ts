@@ -111,3 +111,29 @@ export function runProbe(model: HeaderModel, headerPath: string, cc = process.en
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * errno values and messages as the C library reports them: a probe over the
+ * names <asm-generic/errno*.h> defines, printing "name\tvalue\tstrerror".
+ */
+export function runErrnoProbe(names: readonly string[], cc = process.env.CC ?? 'gcc'): { name: string; value: number; message: string }[] {
+  const dir = mkdtempSync(join(tmpdir(), 'mpool-errno-'));
+  try {
+    const src = join(dir, 'errno.c');
+    const exe = join(dir, 'errno');
+    const lines = ['#include <errno.h>', '#include <stdio.h>', '#include <string.h>', '', 'int main(void)', '{'];
+    for (const n of names) lines.push(`\tprintf("%s\\t%d\\t%s\\n", "${n}", ${n}, strerror(${n}));`);
+    lines.push('\treturn 0;', '}', '');
+    writeFileSync(src, lines.join('\n'));
+    execFileSync(cc, ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-o', exe, src], { stdio: ['ignore', 'inherit', 'inherit'] });
+    return execFileSync(exe, { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => {
+        const [name, value, message] = l.split('\t') as [string, string, string];
+        return { name, value: Number(value), message };
+      });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,11 +1,13 @@
 /**
  * The mblock ioctls the power-cut tests need, on an open pool node: a thin
- * typed layer over the generated codecs (the library's own mblock API is
- * someone else's work in progress; this keeps the crash tests independent).
+ * typed layer over the generated codecs, kept apart from the library's
+ * Mblocks so that the crash tests check the kernel, not the library's
+ * error handling (every call here is one ioctl, nothing is retried).
  */
 import { MpMediaClassp } from '../../userland/src/gen/constants.js';
 import { IOCTLS } from '../../userland/src/gen/ioctl.js';
 import { MpiocMblock, MpiocMblockId, MpiocMblockRw } from '../../userland/src/gen/structs.js';
+import { encodeIovecs } from '../../userland/src/sys/iovec.js';
 import * as sys from '../../userland/src/sys/libc.js';
 import { ioctlStruct } from '../../userland/src/uapi/ioctl.js';
 
@@ -21,12 +23,9 @@ function info(out: MpiocMblock): MblockInfo {
   return { objid: p.mpr_objid, writeLen: p.mpr_write_len, allocCap: p.mpr_alloc_cap, committed: p.mpr_iscommitted !== 0 };
 }
 
-/** One struct iovec over a page-aligned mapping. */
+/** One struct iovec over a page-aligned mapping, in the system layer's layout. */
 function iovec(map: sys.Mapping, length: number): Buffer {
-  const iov = Buffer.alloc(16);
-  iov.writeBigUInt64LE(map.address, 0);
-  iov.writeBigUInt64LE(BigInt(length), 8);
-  return iov;
+  return encodeIovecs([{ address: map.address, length }]);
 }
 
 export class Mblocks {

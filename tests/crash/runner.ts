@@ -20,6 +20,7 @@ import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, rmS
 import { join } from 'node:path';
 import { openErasedMlog, openMlog } from '../../userland/src/lib/mlog-open.js';
 import { Pool } from '../../userland/src/lib/pool.js';
+import { parseSuperblock, SB_AREA } from '../../userland/src/lib/superblock.js';
 import { Pools } from '../../userland/src/lib/pools.js';
 import { isMpoolError } from '../../userland/src/sys/errors.js';
 import { scanKernelLog } from '../vm/verdict.js';
@@ -325,11 +326,12 @@ function observe(name: string, objids: ReadonlyMap<string, bigint>, mlogIds: Rea
 function superMdc0(base: string, zoneBlocks?: number): { logA: number; logB: number } | null {
   const fd = openSync(base, 'r');
   try {
-    const b = Buffer.alloc(256);
-    readSync(fd, b, 0, 256, 0);
-    if (b.readBigUInt64LE(0) !== 0x7665446c6f6f706dn) return null;
-    const zonepg = zoneBlocks ?? b.readUInt32LE(96);
-    return { logA: Number(b.readBigUInt64LE(120)) * zonepg * 4096, logB: Number(b.readBigUInt64LE(136)) * zonepg * 4096 };
+    const b = Buffer.alloc(SB_AREA);
+    readSync(fd, b, 0, SB_AREA, 0);
+    const r = parseSuperblock(b);
+    if (!r.ok || !r.sb.mdc0) return null;
+    const zoneBytes = (zoneBlocks ?? r.sb.zonePages) * 4096;
+    return { logA: Number(r.sb.mdc0.a.zone) * zoneBytes, logB: Number(r.sb.mdc0.b.zone) * zoneBytes };
   } finally {
     closeSync(fd);
   }

@@ -19,10 +19,10 @@ import {
 } from '../../userland/src/lib/device.js';
 import { viewOf } from '../../userland/src/uapi/runtime.js';
 import { errorOf } from '../expect-error.js';
+import { ENOTBLK } from '../../userland/src/gen/errno.js';
 
 const GiB = 1n << 30n;
 /** By number: Node's errno table (libuv's) has no name for it. */
-const ENOTBLK = 15;
 
 const vdb: DeviceMeasurement = {
   path: '/dev/vdb',

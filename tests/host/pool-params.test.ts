@@ -179,6 +179,6 @@ describe('error wording', () => {
   });
 
   it('an errno with nothing more to say keeps the C library message', () => {
-    expect(explained(5, { op: 'create', pool: 'mp1', device: '/dev/vdb' }).message).toBe('create /dev/vdb: i/o error (EIO)');
+    expect(explained(5, { op: 'create', pool: 'mp1', device: '/dev/vdb' }).message).toBe('create /dev/vdb: input/output error (EIO)');
   });
 });

@@ -1,17 +1,19 @@
 /**
  * Superblock parsing and scanning, against buffers and sparse files built
- * here from the offsets in docs/format.md (the library never writes
- * superblocks, so the encoder lives in this test).
+ * here with the generated OmfSb codec (the layout of uapi/mpool_omf.h, the
+ * header the kernel writes with), and against a superblock the kernel
+ * itself wrote (tests/host/fixtures/, captured by the pools suite).
  */
-import crc32c from 'crc-32/crc32c.js';
-import { mkdtempSync, rmSync, writeFileSync, openSync, ftruncateSync, closeSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, ftruncateSync, closeSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAYOUT, OmfSb, OMF_FEAT_MBLOCK, OMF_FEAT_MLOG, OMF_SB_AREA, OMF_SB_FLAG_MDC0, OMF_SB_MAGIC, OMF_SB_USED, OMF_SB_VERSION } from '../../userland/src/gen/omf.js';
 import { runCli } from '../../userland/src/cli/program.js';
 import { Pools } from '../../userland/src/lib/pools.js';
 import { blockDevicePaths, classify, groupPools, parsePartitions, readDevice, scanDevices } from '../../userland/src/lib/scan.js';
-import { chooseSuperblock, crc32cOf, parseSuperblock, superblockZones } from '../../userland/src/lib/superblock.js';
+import { chooseSuperblock, crc32cOf, parseSuperblock, sealSuperblock, sealSuperblockHeader, superblockZones } from '../../userland/src/lib/superblock.js';
+import { viewOf } from '../../userland/src/uapi/runtime.js';
 
 const MiB = 1024 * 1024;
 
@@ -32,51 +34,48 @@ interface SbFields {
 
 const hex = (u: string): Buffer => Buffer.from(u.replace(/-/g, ''), 'hex');
 
-/** A 4096-byte superblock copy, laid out as docs/format.md says. */
+/** A 4096-byte superblock copy, encoded with the generated codec and sealed as the kernel seals it. */
 function encodeSb(f: SbFields): Buffer {
-  const b = Buffer.alloc(4096);
+  const b = Buffer.alloc(OMF_SB_AREA);
   const zonepg = f.zonepg ?? 8192; // 32 MiB
   const devsz = f.devsz ?? 8n << 30n;
   const zonetot = f.zonetot ?? Number(devsz / BigInt(zonepg * 4096));
-  b.writeBigUInt64LE(0x7665446c6f6f706dn, 0);
-  b.write(f.name, 8, 'utf8');
-  hex(f.poolUuid).copy(b, 40);
-  b.writeUInt16LE(f.version ?? 2, 56);
-  b.writeUInt32LE(f.gen ?? 1, 58);
-  b.writeUInt32LE(crc32c.buf(b.subarray(0, 62)) >>> 0, 62);
   const mdc0 = f.mdc0 ?? true;
-  b.writeUInt16LE(mdc0 ? 1 : 0, 66);
-  b.writeUInt32LE(256, 68);
-  hex(f.devUuid).copy(b, 72);
-  b.writeUInt8(f.mclass ?? 1, 88);
-  b.writeUInt8(2, 89);
-  b.writeUInt8(9, 90);
-  b.writeUInt32LE(zonepg, 96);
-  b.writeUInt32LE(zonetot, 100);
-  b.writeBigUInt64LE(devsz, 104);
-  b.writeBigUInt64LE(3n, 112);
-  if (mdc0) {
-    const [az, an] = f.mdc0a ?? [1n, 1];
-    const [bz, bn] = f.mdc0b ?? [2n, 1];
-    b.writeBigUInt64LE(az, 120);
-    b.writeUInt32LE(an, 128);
-    b.writeBigUInt64LE(bz, 136);
-    b.writeUInt32LE(bn, 144);
-  }
-  b.writeUInt32LE(crc32c.buf(b.subarray(0, 252)) >>> 0, 252);
+  const [az, an] = mdc0 ? (f.mdc0a ?? [1n, 1]) : [0n, 0];
+  const [bz, bn] = mdc0 ? (f.mdc0b ?? [2n, 1]) : [0n, 0];
+  OmfSb.encode(viewOf(b), 0, {
+    ...OmfSb.zero(),
+    magic: OMF_SB_MAGIC,
+    name: f.name,
+    poolid: hex(f.poolUuid),
+    version: f.version ?? OMF_SB_VERSION,
+    gen: f.gen ?? 1,
+    flags: mdc0 ? OMF_SB_FLAG_MDC0 : 0,
+    used: OMF_SB_USED,
+    devid: hex(f.devUuid),
+    mclass: f.mclass ?? 1,
+    devtype: 2,
+    sectorsz: 9,
+    zonepg,
+    zonetot,
+    devsz,
+    features: BigInt(OMF_FEAT_MLOG | OMF_FEAT_MBLOCK),
+    mdc0_zaddr_a: az,
+    mdc0_zcnt_a: an,
+    mdc0_zaddr_b: bz,
+    mdc0_zcnt_b: bn,
+  });
+  sealSuperblock(b);
   return b;
 }
 
 /** An mpool 1.9.0 superblock as far as libblkid reads it: version 1, crc1 valid, the rest not ours. */
 function encodeV1(name: string, poolUuid: string): Buffer {
-  const b = Buffer.alloc(4096);
-  b.writeBigUInt64LE(0x7665446c6f6f706dn, 0);
-  b.write(name, 8, 'utf8');
-  hex(poolUuid).copy(b, 40);
-  b.writeUInt16LE(1, 56);
-  b.writeUInt32LE(7, 58);
-  b.writeUInt32LE(crc32c.buf(b.subarray(0, 62)) >>> 0, 62);
-  b.fill(0xa5, 66, 200);
+  const b = Buffer.alloc(OMF_SB_AREA);
+  OmfSb.encode(viewOf(b), 0, { ...OmfSb.zero(), magic: OMF_SB_MAGIC, name, poolid: hex(poolUuid), version: 1, gen: 7 });
+  sealSuperblockHeader(b);
+  // Past the shared header, 1.9.0's bytes mean nothing to us.
+  b.fill(0xa5, LAYOUT.omf_sb.fields.flags.offset, 200);
   return b;
 }
 

@@ -32,10 +32,7 @@ export function diskBytes(path: string = DISK_A): bigint {
   return existsSync(path) ? measureDevice(path).sizeBytes : 0n;
 }
 
-// errnos Node has no name for (MpoolError.code is "E<n>" for them).
-export const ENOTBLK = 15;
-export const EBADMSG = 74;
-export const EPROTONOSUPPORT = 93;
+export { EBADMSG, ENOTBLK, EPROTONOSUPPORT } from '../../../userland/src/gen/errno.js';
 
 export const pools = new Pools();
 

@@ -6,7 +6,10 @@
 import crc32c from 'crc-32/crc32c.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from '../../../userland/src/lib/pool.js';
+import { writeFileSync } from 'node:fs';
+import { measureDevice } from '../../../userland/src/lib/device.js';
 import { readDevice } from '../../../userland/src/lib/scan.js';
+import { parseSuperblock, SB_AREA, SB_COPY_OFFSETS, SB_RESERVED_BYTES } from '../../../userland/src/lib/superblock.js';
 import { ensureLoaded, errorOf, kernelFailuresSince, markKernelLog } from '../helpers.js';
 import { cleanup, DISK_A, DISK_B, EBADMSG, EPROTONOSUPPORT, flipByte, MB, pools, readAt, wipe, writeAt } from './fixtures.js';
 
@@ -19,6 +22,48 @@ beforeAll(() => {
 });
 
 afterAll(() => cleanup());
+
+describe('the userland superblock reader, against bytes the kernel wrote', () => {
+  it('decodes both copies of a new pool to what the kernel reports through its ioctls', () => {
+    const params = pools.create('sbread', DISK_A, { mblockSize: MB });
+    const bytes = readAt(DISK_A, 0, SB_RESERVED_BYTES);
+    const pool = Pool.open('sbread');
+    let expected: Record<string, unknown>;
+    try {
+      const dev = pool.deviceProps('vda');
+      const mc = pool.mediaClasses().find((c) => c.mclass === 'capacity')!;
+      const m = measureDevice(DISK_A);
+      expected = {
+        poolName: 'sbread',
+        poolUuid: params.uuid,
+        version: 2,
+        holdsMdc0: true,
+        deviceUuid: dev.uuid,
+        mclass: 'capacity',
+        sectorShift: Math.log2(m.logicalBlockSize),
+        zonePages: mc.zonePages,
+        zoneCount: Number(dev.total / BigInt(mc.zonePages * 4096)),
+        deviceSize: m.sizeBytes,
+      };
+    } finally {
+      pool.close();
+    }
+    for (const at of SB_COPY_OFFSETS) {
+      const r = parseSuperblock(bytes.subarray(at, at + SB_AREA));
+      if (!r.ok) throw new Error(`copy at ${at}: ${r.message}`);
+      expect(r.sb).toMatchObject(expected);
+      expect(r.sb.mdc0!.a.zones).toBeGreaterThan(0);
+      expect(r.sb.mdc0!.b.zone).toBe(r.sb.mdc0!.a.zone + BigInt(r.sb.mdc0!.a.zones));
+    }
+    // Kept for the host test of the same reader (tests/host/fixtures/superblock-kernel.*).
+    const share = process.env.MPOOL_SHARE;
+    if (share) {
+      writeFileSync(`${share}/superblock-kernel.bin`, bytes.subarray(0, SB_COPY_OFFSETS[1] + SB_AREA));
+      writeFileSync(`${share}/superblock-kernel.json`, JSON.stringify(expected, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v), 2));
+    }
+    pools.destroy('sbread', { force: true });
+  });
+});
 
 describe('scan', () => {
   it('finds nothing on blank disks, and reads every block device by default', () => {

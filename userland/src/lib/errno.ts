@@ -1,12 +1,5 @@
 /**
- * The errno values the pool code compares against. Literal because Node's
- * os.constants.errno lacks some of them on Linux (ENOTBLK, ENOMEDIUM).
+ * The errno values the pool code compares against, from the generated
+ * table (userland/src/gen/errno.ts, made from <asm-generic/errno*.h>).
  */
-export const ENOENT = 2;
-export const ENXIO = 6;
-export const EAGAIN = 11;
-export const ENOTBLK = 15;
-export const EINVAL = 22;
-export const ENAMETOOLONG = 36;
-export const EBADMSG = 74;
-export const ENOMEDIUM = 123;
+export { EAGAIN, EBADMSG, EINVAL, ENAMETOOLONG, ENOENT, ENOMEDIUM, ENOTBLK, ENXIO } from '../gen/errno.js';

@@ -1,49 +1,30 @@
 /**
  * Reading superblocks (docs/format.md, format version 2). Pure: bytes in,
- * a verdict out. The CLI never writes superblocks; the kernel does.
+ * a verdict out. The CLI never writes superblocks; the kernel does. The
+ * layout is the compiler's view of uapi/mpool_omf.h, the header the kernel
+ * writes them with (the generated OmfSb codec): no offset is written here.
  */
 import crc32c from 'crc-32/crc32c.js';
+import { LAYOUT, OMF_SB_AREA, OMF_SB_COPY0, OMF_SB_COPY1, OMF_SB_FLAG_MDC0, OMF_SB_MAGIC, OMF_SB_RESERVED, OMF_SB_USED, OMF_SB_VERSION, OMF_SB_VERSION_190, OmfSb } from '../gen/omf.js';
+import { viewOf } from '../uapi/runtime.js';
 import { formatUuid } from './uuid.js';
 import { mclassName, type MediaClass } from './device.js';
 
-export const SB_MAGIC = 0x7665446c6f6f706dn; // "mpoolDev"
-export const SB_VERSION = 2;
+export const SB_MAGIC = OMF_SB_MAGIC;
+export const SB_VERSION = OMF_SB_VERSION;
 /** mpool 1.9.0's format: identified, never read. */
-export const SB_VERSION_190 = 1;
+export const SB_VERSION_190 = OMF_SB_VERSION_190;
 /** Byte offsets of the two copies on a device. */
-export const SB_COPY_OFFSETS = [0, 8192] as const;
-export const SB_AREA = 4096;
-export const SB_USED = 256;
+export const SB_COPY_OFFSETS = [OMF_SB_COPY0, OMF_SB_COPY1] as const;
+export const SB_AREA = OMF_SB_AREA;
+export const SB_USED = OMF_SB_USED;
 /** Bytes the superblock zones must cover: copy 0, a gap, copy 1, a gap. */
-export const SB_RESERVED_BYTES = 16384;
+export const SB_RESERVED_BYTES = OMF_SB_RESERVED;
+export const SB_FLAG_MDC0 = OMF_SB_FLAG_MDC0;
 
-/** Field offsets, from docs/format.md. */
-export const SB = {
-  magic: 0,
-  name: 8,
-  nameLen: 32,
-  poolUuid: 40,
-  version: 56,
-  gen: 58,
-  crc1: 62,
-  flags: 66,
-  usedLen: 68,
-  devUuid: 72,
-  mclass: 88,
-  devtype: 89,
-  sectorShift: 90,
-  zonepg: 96,
-  zonetot: 100,
-  devsz: 104,
-  features: 112,
-  mdc0aZone: 120,
-  mdc0aZones: 128,
-  mdc0bZone: 136,
-  mdc0bZones: 144,
-  crc2: 252,
-} as const;
-
-export const SB_FLAG_MDC0 = 0x1;
+/** crc1 covers the bytes before it (1.9.0's header), crc2 the bytes before it. */
+const CRC1_AT = LAYOUT.omf_sb.fields.crc1.offset;
+const CRC2_AT = LAYOUT.omf_sb.fields.crc2.offset;
 
 /** CRC32C as the format uses it (initial ~0, final xor ~0). */
 export function crc32cOf(bytes: Uint8Array): number {
@@ -101,19 +82,18 @@ export function superblockZones(zonePages: number): number {
 
 /** Check and decode one 4096-byte (at least 256-byte) superblock copy. */
 export function parseSuperblock(bytes: Uint8Array): SuperblockCopy {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 8 || dv.getBigUint64(SB.magic, true) !== SB_MAGIC) {
+  const dv = viewOf(bytes);
+  if (bytes.length < LAYOUT.omf_sb.fields.magic.size || dv.getBigUint64(LAYOUT.omf_sb.fields.magic.offset, true) !== SB_MAGIC) {
     return { ok: false, problem: 'no-magic', message: 'no mpool superblock' };
   }
   if (bytes.length < SB_USED) return { ok: false, problem: 'short-read', message: `only ${bytes.length} bytes could be read` };
-  const head = {
-    poolName: cstring(bytes.subarray(SB.name, SB.name + SB.nameLen)),
-    poolUuid: formatUuid(bytes.subarray(SB.poolUuid, SB.poolUuid + 16)),
-  };
-  if (crc32cOf(bytes.subarray(0, SB.crc1)) !== dv.getUint32(SB.crc1, true)) {
+  const o = OmfSb.decode(dv, 0);
+  const name = LAYOUT.omf_sb.fields.name;
+  const head = { poolName: cstring(bytes.subarray(name.offset, name.offset + name.size)), poolUuid: formatUuid(o.poolid) };
+  if (crc32cOf(bytes.subarray(0, CRC1_AT)) !== o.crc1) {
     return { ok: false, problem: 'bad-crc1', message: 'superblock header checksum mismatch', ...head };
   }
-  const version = dv.getUint16(SB.version, true);
+  const version = o.version;
   if (version !== SB_VERSION) {
     const message =
       version === SB_VERSION_190
@@ -121,36 +101,47 @@ export function parseSuperblock(bytes: Uint8Array): SuperblockCopy {
         : `superblock format version ${version} is not supported (this release reads version ${SB_VERSION})`;
     return { ok: false, problem: 'unsupported-version', message, version, ...head };
   }
-  if (crc32cOf(bytes.subarray(0, SB.crc2)) !== dv.getUint32(SB.crc2, true)) {
+  if (crc32cOf(bytes.subarray(0, CRC2_AT)) !== o.crc2) {
     return { ok: false, problem: 'bad-crc2', message: 'superblock checksum mismatch', version, ...head };
   }
-  const flags = dv.getUint16(SB.flags, true);
-  const holdsMdc0 = (flags & SB_FLAG_MDC0) !== 0;
-  const mclassNumber = dv.getUint8(SB.mclass);
+  const holdsMdc0 = (o.flags & SB_FLAG_MDC0) !== 0;
   const sb: Superblock = {
     ...head,
     version,
-    gen: dv.getUint32(SB.gen, true),
+    gen: o.gen,
     holdsMdc0,
-    deviceUuid: formatUuid(bytes.subarray(SB.devUuid, SB.devUuid + 16)),
-    mclass: mclassName(mclassNumber),
-    mclassNumber,
-    devtype: dv.getUint8(SB.devtype),
-    sectorShift: dv.getUint8(SB.sectorShift),
-    zonePages: dv.getUint32(SB.zonepg, true),
-    zoneCount: dv.getUint32(SB.zonetot, true),
-    deviceSize: dv.getBigUint64(SB.devsz, true),
-    features: dv.getBigUint64(SB.features, true),
+    deviceUuid: formatUuid(o.devid),
+    mclass: mclassName(o.mclass),
+    mclassNumber: o.mclass,
+    devtype: o.devtype,
+    sectorShift: o.sectorsz,
+    zonePages: o.zonepg,
+    zoneCount: o.zonetot,
+    deviceSize: o.devsz,
+    features: o.features,
     mdc0: holdsMdc0
-      ? {
-          a: { zone: dv.getBigUint64(SB.mdc0aZone, true), zones: dv.getUint32(SB.mdc0aZones, true) },
-          b: { zone: dv.getBigUint64(SB.mdc0bZone, true), zones: dv.getUint32(SB.mdc0bZones, true) },
-        }
+      ? { a: { zone: o.mdc0_zaddr_a, zones: o.mdc0_zcnt_a }, b: { zone: o.mdc0_zaddr_b, zones: o.mdc0_zcnt_b } }
       : null,
   };
   const bad = geometryProblem(sb);
   if (bad) return { ok: false, problem: 'bad-geometry', message: bad, version, ...head };
   return { ok: true, sb };
+}
+
+/**
+ * Seal a superblock copy built with the OmfSb codec: crc1 and crc2 as the
+ * kernel computes them. For tests and tools that make images; the CLI
+ * never writes superblocks.
+ */
+export function sealSuperblock(bytes: Uint8Array): void {
+  const dv = viewOf(bytes);
+  dv.setUint32(CRC1_AT, crc32cOf(bytes.subarray(0, CRC1_AT)), true);
+  dv.setUint32(CRC2_AT, crc32cOf(bytes.subarray(0, CRC2_AT)), true);
+}
+
+/** Seal only the 1.9.0-shared header (crc1), as a 1.9.0 image would carry it. */
+export function sealSuperblockHeader(bytes: Uint8Array): void {
+  viewOf(bytes).setUint32(CRC1_AT, crc32cOf(bytes.subarray(0, CRC1_AT)), true);
 }
 
 /** Why the geometry of a checksummed superblock is not sane, or null. */

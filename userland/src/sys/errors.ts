@@ -1,25 +1,17 @@
 /** Typed errors: every failure of a system call carries its errno, name, operation and path. */
-import { getSystemErrorMap } from 'node:util';
-
-const errnoMap = getSystemErrorMap();
-
-/** Linux errnos that Node's table does not name (it comes from libuv). */
-const LINUX_ONLY: Readonly<Record<number, [string, string]>> = {
-  15: ['ENOTBLK', 'block device required'],
-  74: ['EBADMSG', 'bad message'],
-  123: ['ENOMEDIUM', 'no medium found'],
-};
+import { ERRNOS } from '../gen/errno.js';
 
 /** The symbolic name of an errno ("ENOENT"), or "E<n>" if unknown. */
 export function errnoName(errno: number): string {
   const n = Math.abs(errno);
-  return errnoMap.get(-n)?.[0] ?? LINUX_ONLY[n]?.[0] ?? `E${n}`;
+  return ERRNOS.get(n)?.name ?? `E${n}`;
 }
 
-/** The C library's message for an errno. */
+/** The C library's message for an errno, in lower case ("no such file or directory"). */
 export function errnoMessage(errno: number): string {
   const n = Math.abs(errno);
-  return errnoMap.get(-n)?.[1] ?? LINUX_ONLY[n]?.[1] ?? `unknown error ${n}`;
+  const m = ERRNOS.get(n)?.message;
+  return m ? m[0]!.toLowerCase() + m.slice(1) : `unknown error ${n}`;
 }
 
 export interface MpoolErrorInit {

@@ -5,8 +5,9 @@ import { viewOf, type StructCodec } from './runtime.js';
 
 /**
  * Encode `value`, issue `cmd` on `fd`, and decode what the kernel left in the
- * buffer. Buffers referenced by pointer fields must stay alive until this
- * returns; callers keep them in scope.
+ * buffer. Buffers whose addresses went into pointer fields through
+ * sys.addressOf() are pinned by the system layer until this ioctl returns,
+ * so the caller need not keep them in scope.
  */
 export function ioctlStruct<T>(fd: number, cmd: IoctlInfo, codec: StructCodec<T>, value: T, path?: string): T {
   if (cmd.size !== codec.size) {

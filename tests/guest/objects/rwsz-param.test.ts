@@ -1,7 +1,9 @@
 /**
  * rwsz_max_mb: with the module loaded at 1 MiB, one ioctl of more is EINVAL
- * and the library splits larger transfers to fit. Reloads the module (runs
- * last; leaves it loaded with the defaults).
+ * and the library splits larger transfers to fit. Self-contained in any
+ * order: it destroys every pool, reloads the module with the parameter, and
+ * reloads it with the defaults afterwards (the guest project runs files one
+ * at a time, in one process).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
