@@ -69,17 +69,34 @@ describe('usage errors: exit 2, a message naming the problem, no system call', (
   });
 });
 
-describe('system errors carry the errno as exit status', () => {
+describe('system errors exit 1, the errno in the message and the JSON error', () => {
   it('create on a missing device: ENOENT naming the device, before the control node is opened', async () => {
     const r = await runCli(['create', 'mp1', '/nonexistent/dev', '--json']);
-    expect(r.status).toBe(2);
-    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'ENOENT', op: 'open', path: '/nonexistent/dev' } });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'ENOENT', errno: 2, op: 'open', path: '/nonexistent/dev' } });
+    expect(r.stderr).toMatch(/\(ENOENT\)\n$/);
   });
 
-  it('create on a regular file: ENOTBLK (15)', async () => {
+  it('create on a regular file: ENOTBLK, exit 1', async () => {
     const r = await runCli(['create', 'mp1', join(root, 'package.json')]);
-    expect(r.status).toBe(15);
-    expect(r.stderr).toContain('not a block device');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`mpool: open ${join(root, 'package.json')}: not a block device (ENOTBLK)\n`);
+  });
+
+  it('--json is one global option: before or after the command, the same output', async () => {
+    const after = await runCli(['create', 'mp1', '/nonexistent/dev', '--json']);
+    const before = await runCli(['--json', 'create', 'mp1', '/nonexistent/dev']);
+    expect(before).toEqual(after);
+    expect(JSON.parse(before.stdout)).toMatchObject({ error: { code: 'ENOENT', errno: 2 } });
+  });
+
+  it('the help says what the exit statuses and the JSON types are', async () => {
+    const h = await runCli(['--help']);
+    expect(h.status).toBe(0);
+    expect(h.stdout).toContain('Exit status:\n  0  success\n  1  failure');
+    expect(h.stdout).toContain('  2  usage error');
+    expect(h.stdout).toContain('Every 64-bit value is a string of decimal digits');
+    expect((await runCli(['list', '--help'])).stdout).toMatch(/Global Options:[\s\S]*--json/);
   });
 
   it('-v says what is being done, on stderr', async () => {

@@ -170,10 +170,11 @@ describe('CLI arguments', () => {
     }
   });
 
-  it('without the module: the pool node is missing', async () => {
+  it('without the module: the pool node is missing (ENOENT, exit 1)', async () => {
     const r = await runCli(['mblock', 'nopool', 'props', '0x1101', '--json']);
-    expect(r.status).not.toBe(0);
-    expect(JSON.parse(r.stdout)).toHaveProperty('error.code');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'ENOENT', errno: 2, op: 'open', path: '/dev/mpool/nopool' } });
+    expect(r.stderr).toBe('mpool: open /dev/mpool/nopool: no active pool named "nopool" (ENOENT)\n');
   });
 });
 
@@ -185,5 +186,18 @@ describe('objectError with a wrong-type id', () => {
       expect((x as MpoolError).message).toBe('mblock commit: mblock 0x1201: 0x1201 is an mlog id, not an mblock id (EINVAL)');
     }
     expect.assertions(1);
+  });
+
+  it('keeps the kernel error as its cause', () => {
+    const kernel = new MpoolError({ errno: 2, op: 'ioctl MPIOC_MB_FIND' });
+    let caught: unknown;
+    try {
+      objectError(kernel, { kind: 'mblock', op: 'find', id: 0x1101n });
+    } catch (x) {
+      caught = x;
+    }
+    expect(caught).toBeInstanceOf(MpoolError);
+    expect((caught as MpoolError).cause).toBe(kernel);
+    expect((caught as MpoolError).message).toBe('mblock find: mblock 0x1101: no mblock 0x1101 in this pool (never committed, aborted or deleted) (ENOENT)');
   });
 });

@@ -178,6 +178,15 @@ describe('error wording', () => {
     expect(explained(1, { op: 'set', pool: 'a' }).message).toContain('CAP_SYS_ADMIN');
   });
 
+  it('keeps the error it explains as its cause', () => {
+    const k = kernel(11);
+    const e = errorOf(() => explain(k, { op: 'open', pool: 'mp1', path: '/dev/mpool/mp1' }));
+    expect(e.cause).toBe(k);
+    expect(e.message).toBe('open /dev/mpool/mp1: pool "mp1" is open exclusively, or open and an exclusive open was asked for (EAGAIN)');
+    expect(explained(16, { op: 'destroy', pool: 'mp1', devices: ['/dev/vda', '/dev/vdb'] }).cause).toMatchObject({ code: 'EBUSY', op: 'ioctl MPIOC_MP_CREATE' });
+    expect(explained(22, { op: 'destroy', pool: 'mp1', devices: ['/dev/vda', '/dev/vdb'] }).message).toContain('the devices /dev/vda, /dev/vdb do not hold pool "mp1"');
+  });
+
   it('an errno with nothing more to say keeps the C library message', () => {
     expect(explained(5, { op: 'create', pool: 'mp1', device: '/dev/vdb' }).message).toBe('create /dev/vdb: input/output error (EIO)');
   });

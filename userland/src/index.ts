@@ -15,13 +15,14 @@ export {
 } from './lib/pools.js';
 export { Pool, poolNodePath, withPool, type AddDeviceOptions, type PoolOpenOptions, type SetPropsRequest } from './lib/pool.js';
 export { AlignedBuffer, PAGE_SIZE, roundUpToPage } from './lib/aligned.js';
+export { PoolObjects, type PoolHandle } from './lib/pool-objects.js';
 export { Mblocks, fromMblockProps, type MblockAllocOptions, type MblockProps, type MblockWriteOptions } from './lib/mblock.js';
 export {
   Mlogs,
   fromMlogProps,
   kernelMlogMedia,
   MLOG_STATE_COMMITTED,
-  type KernelMlogMedia,
+  KernelMlogMedia,
   type MlogAllocOptions,
   type MlogCommitResult,
   type MlogProps,

@@ -10,10 +10,14 @@ beforeAll(() => ensureLoaded());
 
 describe('mpool CLI in the guest', () => {
   it('mpool --version', async () => {
-    expect((await runAsync(bin, ['--version'])).stdout.trim()).toBe(VERSION);
+    const r = await runAsync(bin, ['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(VERSION);
   });
 
-  it('mpool list --json on no pools', async () => {
-    expect(JSON.parse((await runAsync(bin, ['list', '--json'])).stdout)).toEqual([]);
+  it('mpool --json list on no pools: [], exit 0', async () => {
+    const r = await runAsync(bin, ['--json', 'list']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
   });
 });

@@ -29,7 +29,8 @@ describe('mpool mblock', () => {
     writeFileSync(join(dir, 'in'), data);
     const w = await runCli(['mblock', NAME, 'write', id, '--input', join(dir, 'in'), '--commit', '--json']);
     expect(w.status, w.stderr).toBe(0);
-    expect(JSON.parse(w.stdout)).toMatchObject({ idHex: id, written: 4 * PAGE, committed: true, bytes: data.length });
+    // Every u64 is a JSON string of decimal digits, however small.
+    expect(JSON.parse(w.stdout)).toMatchObject({ id: BigInt(id).toString(), idHex: id, capacity: String(ZONE), written: String(4 * PAGE), committed: true, bytes: data.length });
     const p = await runCli(['mblock', NAME, 'props', id, '-p']);
     expect(p.stdout).toMatch(new RegExp(`^OBJID\\s+CLASS\\s+CAPACITY\\s+WRITTEN\\s+COMMITTED\\n${id}\\s+capacity\\s+${ZONE}\\s+${4 * PAGE}\\s+yes\\n$`));
     const r = await runCli(['mblock', NAME, 'read', id, '--length', String(data.length)]);
@@ -41,15 +42,17 @@ describe('mpool mblock', () => {
     expect((await runCli(['mblock', NAME, 'delete', id])).status).toBe(0);
   });
 
-  it('errors name the object and exit with the errno; usage errors exit 2', async () => {
+  it('errors name the object and the errno and exit 1; usage errors exit 2', async () => {
     const a = await runCli(['mblock', NAME, 'alloc', '--json']);
     const { idHex } = JSON.parse(a.stdout) as { idHex: string };
     const r = await runCli(['mblock', NAME, 'read', idHex]);
-    expect(r.status).toBe(2); // ENOENT, as 1.9.0 answers for an uncommitted mblock
+    expect(r.status).toBe(1);
+    // ENOENT, as 1.9.0 answers for an uncommitted mblock.
     expect(r.stderr).toContain(`mblock ${idHex}: is not committed`);
+    expect(r.stderr).toMatch(/\(ENOENT\)\n$/);
     const d = await runCli(['mblock', NAME, 'delete', '0x99999101', '--json']);
-    expect(d.status).toBe(2); // ENOENT
-    expect(JSON.parse(d.stdout)).toMatchObject({ error: { code: 'ENOENT' } });
+    expect(d.status).toBe(1);
+    expect(JSON.parse(d.stdout)).toMatchObject({ error: { code: 'ENOENT', errno: 2 } });
     expect((await runCli(['mblock', NAME, 'abort', idHex])).status).toBe(0);
     expect((await runCli(['mblock', NAME, 'frob'])).status).toBe(2);
     expect((await runCli(['mblock', NAME, 'props', 'xyz'])).stderr).toContain('is not an object id');
@@ -60,20 +63,26 @@ describe('mpool mlog', () => {
   it('alloc --commit, props --json, erase, dump, delete', async () => {
     const a = await runCli(['mlog', NAME, 'alloc', '--capacity', '5M', '--commit', '--json']);
     expect(a.status, a.stderr).toBe(0);
-    const p = JSON.parse(a.stdout) as { idHex: string; capacity: number; committed: boolean; gen: number; uuid: string };
-    expect(p).toMatchObject({ capacity: 2 * ZONE, committed: true, gen: 0 });
+    const p = JSON.parse(a.stdout) as { idHex: string; capacity: string; committed: boolean; gen: string; uuid: string };
+    expect(p).toMatchObject({ capacity: String(2 * ZONE), committed: true, gen: '0' });
     const data = random(2 * PAGE);
     pool.mlogs.writePages(BigInt(p.idHex), PAGE, data);
     const e = await runCli(['mlog', NAME, 'erase', p.idHex, '--gen', '5']);
     expect(e.stdout.trim()).toBe('5');
     const props = await runCli(['mlog', NAME, 'props', p.idHex, '--json']);
-    expect(JSON.parse(props.stdout)).toMatchObject({ idHex: p.idHex, gen: 5, uuid: p.uuid });
+    expect(JSON.parse(props.stdout)).toMatchObject({ idHex: p.idHex, gen: '5', uuid: p.uuid });
     const dump = await runCli(['mlog', NAME, 'dump', p.idHex, '--offset', String(PAGE + 10), '--length', String(PAGE)]);
     expect(dump.status, dump.stderr).toBe(0);
     expect(dump.stdoutBytes).toEqual(Buffer.from(data.subarray(10, PAGE + 10)));
     const t = await runCli(['mlog', NAME, 'props', '0x201']);
     expect(t.stdout).toMatch(/^OBJID\s+CLASS\s+CAPACITY\s+SECTOR\s+GEN\s+COMMITTED\s+UUID\n0x201\s+capacity/);
+    // --json before the command too; the new generation is a u64, so a string.
+    const ej = await runCli(['--json', 'mlog', NAME, 'erase', p.idHex, '--gen', '7']);
+    expect(ej.status, ej.stderr).toBe(0);
+    expect(JSON.parse(ej.stdout)).toEqual({ id: BigInt(p.idHex).toString(), idHex: p.idHex, gen: '7' });
     expect((await runCli(['mlog', NAME, 'delete', p.idHex])).status).toBe(0);
-    expect((await runCli(['mlog', NAME, 'props', p.idHex])).status).toBe(2);
+    const gone = await runCli(['mlog', NAME, 'props', p.idHex]);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toMatch(/\(ENOENT\)\n$/);
   });
 });

@@ -24,9 +24,3 @@ export function existingPoolRef(ref: string): string {
   if (p) throw new UsageError(`invalid pool name: ${p.message}`);
   return ref;
 }
-
-/** Common options every command has. */
-export interface CommonOptions {
-  json?: boolean;
-  verbose?: boolean;
-}

@@ -21,13 +21,12 @@ export function table(headers: string[], rows: string[][], opts: { noHeadings?: 
   return all.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
-/** JSON with bigints as numbers when exact, strings otherwise. */
+/**
+ * JSON, every bigint (the library's u64 values) as a string of decimal
+ * digits whatever its size, so that each field has one JSON type.
+ */
 export function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_k, v: unknown) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v),
-    2,
-  );
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 }
 
 /** Minimal YAML for flat records (the -Y output of upstream's CLI). */

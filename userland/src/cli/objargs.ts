@@ -61,19 +61,27 @@ export function writeOutput(file: string | undefined, data: Uint8Array): void {
 const size = (b: bigint, bytes: boolean): string => (bytes ? b.toString() : humanSize(b));
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
 
-export function mblockTable(list: readonly MblockProps[], bytes: boolean, noHeadings: boolean): string {
+/** How the object tables print: -p (sizes in bytes), -H (no headings). */
+export interface TableOptions {
+  parsable?: boolean;
+  noheadings?: boolean;
+}
+
+export function mblockTable(list: readonly MblockProps[], o: TableOptions): string {
+  const bytes = o.parsable ?? false;
   return table(
     ['OBJID', 'CLASS', 'CAPACITY', 'WRITTEN', 'COMMITTED'],
     list.map((p) => [p.idHex, p.mclass ?? '-', size(p.capacity, bytes), size(p.written, bytes), yesNo(p.committed)]),
-    { noHeadings },
+    { noHeadings: o.noheadings ?? false },
   );
 }
 
-export function mlogTable(list: readonly MlogProps[], bytes: boolean, noHeadings: boolean): string {
+export function mlogTable(list: readonly MlogProps[], o: TableOptions): string {
+  const bytes = o.parsable ?? false;
   return table(
     ['OBJID', 'CLASS', 'CAPACITY', 'SECTOR', 'GEN', 'COMMITTED', 'UUID'],
     list.map((p) => [p.idHex, p.mclass ?? '-', size(p.capacity, bytes), String(p.sectorSize), p.gen.toString(), yesNo(p.committed), p.uuid]),
-    { noHeadings },
+    { noHeadings: o.noheadings ?? false },
   );
 }
 

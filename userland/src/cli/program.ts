@@ -17,11 +17,13 @@ import { mlogCommand } from './commands/mlog.js';
 import { renameCommand } from './commands/rename.js';
 import { scanCommand } from './commands/scan.js';
 import { setCommand } from './commands/set.js';
-import { currentIo, setIo, type CliIo } from './run.js';
+import { currentIo, EXIT_FAILURE, EXIT_USAGE, setIo, type CliIo } from './run.js';
 
 /** Throw instead of exiting, and write through the CLI's io; on every command. */
 function configure(cmd: Command): Command {
   cmd.exitOverride();
+  // Subcommand help lists --json and -v too.
+  cmd.configureHelp({ showGlobalOptions: true });
   cmd.configureOutput({
     writeOut: (s) => currentIo().out(s),
     writeErr: (s) => currentIo().err(s),
@@ -30,11 +32,24 @@ function configure(cmd: Command): Command {
   return cmd;
 }
 
+const HELP_AFTER = `
+JSON:
+  --json goes before or after the command (mpool --json list, mpool list --json).
+  Every 64-bit value is a string of decimal digits, whatever its size.
+  A failure prints { "error": { "code", "errno", "message", ... } }.
+
+Exit status:
+  0  success
+  ${EXIT_FAILURE}  failure: the message ends with the errno name, e.g. "(ENOENT)"
+  ${EXIT_USAGE}  usage error: bad arguments or options, refused before any system call`;
+
 export function program(): Command {
   const p = new Command('mpool')
     .description('create and manage object storage media pools')
     .version(VERSION, '-V, --version', 'print the version')
     .option('-v, --verbose', 'say what is being done, on stderr')
+    .option('--json', 'print the data (or the error) as JSON, on every command that prints data')
+    .addHelpText('after', HELP_AFTER)
     .addCommand(createCommand())
     .addCommand(addCommand())
     .addCommand(activateCommand())
@@ -52,7 +67,7 @@ export function program(): Command {
 
 /** Exit status for an error commander raised itself: 0 for help and version, 2 for bad usage. */
 export function commanderStatus(e: CommanderError): number {
-  return e.exitCode === 0 ? 0 : 2;
+  return e.exitCode === 0 ? 0 : EXIT_USAGE;
 }
 
 /** Parse and run `args` (without "node mpool"); returns the exit status. */

@@ -1,9 +1,11 @@
 /**
  * Every command returns data; this wrapper prints it (human text, or JSON
- * with --json) and turns errors into a message naming the problem and a
- * non-zero exit status. Output goes through `io`, so that the CLI can also
- * run in-process (runCli in program.ts).
+ * with the global --json) and turns errors into a message naming the
+ * problem and the errno, and an exit status: 2 for a usage error, 1 for any
+ * other failure. Output goes through `io`, so that the CLI can also run
+ * in-process (runCli in program.ts).
  */
+import type { Command } from 'commander';
 import { MpoolError } from '../sys/errors.js';
 import { toJson } from './format.js';
 
@@ -57,10 +59,13 @@ export function writeBytes(b: Uint8Array): void {
   else io.out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'));
 }
 
+/** Exit status of a usage error: bad arguments, caught before any system call (commander's own too). */
+export const EXIT_USAGE = 2;
+/** Exit status of every other failure; the errno is in the message and the JSON error, not here. */
+export const EXIT_FAILURE = 1;
+
 export function exitCodeFor(e: unknown): number {
-  if (e instanceof UsageError) return 2;
-  if (e instanceof MpoolError) return Math.min(Math.max(e.errno, 1), 125);
-  return 1;
+  return e instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /** The -v logger: one line to stderr per step, or nothing. */
@@ -68,14 +73,31 @@ export function verboseLog(verbose: boolean | undefined): (message: string) => v
   return verbose ? (m) => io.err(`mpool: ${m}\n`) : () => undefined;
 }
 
-export async function runCommand(json: boolean, action: () => Rendered | Promise<Rendered>): Promise<void> {
+/** The program's own options, which every command takes (before or after its name). */
+export interface GlobalOptions {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** What a command's action gets: the global options, and the -v logger. */
+export interface CommandContext {
+  json: boolean;
+  verbose: boolean;
+  log: (message: string) => void;
+}
+
+/** Run a command's action with the global options of `cmd`; print its data, or its error. */
+export async function runCommand(cmd: Command, action: (ctx: CommandContext) => Rendered | Promise<Rendered>): Promise<void> {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const json = g.json ?? false;
+  const verbose = g.verbose ?? false;
   try {
-    const r = await action();
+    const r = await action({ json, verbose, log: verboseLog(verbose) });
     const text = json ? toJson(r.data) : r.text;
     if (text !== '') io.out(`${text}\n`);
     if (r.status) io.exit(r.status);
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
+    const err = e instanceof Error ? e : new Error(String(e), { cause: e });
     if (json) {
       const detail = err instanceof MpoolError ? err.toJSON() : { message: err.message };
       io.out(`${toJson({ error: detail })}\n`);

@@ -57,7 +57,7 @@ export class Control {
       return new Control(path, sys.open(path, opts.write ? sys.O_RDWR : sys.O_RDONLY));
     } catch (e) {
       if (isMpoolError(e, 'ENOENT')) {
-        throw new MpoolError({ errno: e.errno, op: 'open', path, detail: 'no such device node; is the mpool module loaded?' });
+        throw new MpoolError({ errno: e.errno, op: 'open', path, detail: 'no such device node; is the mpool module loaded?', cause: e });
       }
       throw e;
     }

@@ -137,7 +137,7 @@ export function checkBlockDevice(path: string, op = 'open'): { major: number; mi
     st = statSync(path, { bigint: true });
   } catch (e) {
     const errno = typeof (e as { errno?: unknown }).errno === 'number' ? Math.abs((e as { errno: number }).errno) : ENOENT;
-    throw new MpoolError({ errno, op, path, detail: errno === ENOENT ? 'no such device' : undefined });
+    throw new MpoolError({ errno, op, path, detail: errno === ENOENT ? 'no such device' : undefined, cause: e });
   }
   if (!st.isBlockDevice()) throw new MpoolError({ errno: ENOTBLK, op, path, detail: 'not a block device' });
   return splitDevno(st.rdev);
@@ -195,7 +195,7 @@ export function devicePdProp(path: string, opts: GeometryOptions): { measurement
     const measurement = measureDevice(path);
     return { measurement, prop: computePdProp(measurement, opts) };
   } catch (e) {
-    if (e instanceof RangeError) throw new MpoolError({ errno: EINVAL, op: 'measure', path, detail: e.message });
+    if (e instanceof RangeError) throw new MpoolError({ errno: EINVAL, op: 'measure', path, detail: e.message, cause: e });
     throw e;
   }
 }

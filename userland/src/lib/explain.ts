@@ -37,104 +37,74 @@ export interface ExplainContext {
 
 const ADMIN = 'needs CAP_SYS_ADMIN (run as root)';
 
+/** What a message is made from: the context, the pool quoted, and the device(s). */
+interface Subject {
+  c: ExplainContext;
+  /** The pool, quoted: "mp1". */
+  p: string;
+  /** The device, the devices, or "the device". */
+  dev: string;
+}
+
+type Detail = (s: Subject) => string;
+
+const notPool: Detail = ({ p }) => `no active pool named ${p}`;
+const busySuperblock: Detail = ({ c, dev }) =>
+  c.busyDetail ?? `device ${dev} already holds an mpool superblock (use -f to overwrite) or is in use`;
+
+const heldExclusively: Detail = ({ p }) => `pool ${p} is open exclusively, or open and an exclusive open was asked for`;
+
+/** op -> errno name -> the sentence naming the problem; EPERM is the same for every op. */
+const DETAILS: { readonly [op in ManagementOp]?: Readonly<Partial<Record<string, Detail>>> } = {
+  create: {
+    EEXIST: ({ p }) => `an active pool named ${p} already exists`,
+    EBUSY: busySuperblock,
+    ENOSPC: ({ dev }) => `device ${dev} is too small for a pool`,
+    ENOENT: ({ dev }) => `no such device ${dev}`,
+    ENOTBLK: ({ dev }) => `${dev} is not a block device`,
+    EINVAL: ({ p, dev }) => `the kernel refused the geometry or parameters of pool ${p} on ${dev}`,
+    ENAMETOOLONG: ({ p }) => `pool name ${p} is too long`,
+  },
+  activate: {
+    EINVAL: ({ p, dev }) => `the superblocks on ${dev} do not describe pool ${p}, or the parameters are invalid`,
+    ENODEV: ({ p, dev }) => `a device of pool ${p} is missing (found ${dev}); use -f to activate without it`,
+    EBADMSG: ({ dev }) => `both superblock copies on ${dev} are damaged`,
+    EPROTONOSUPPORT: ({ dev }) => `${dev} holds a superblock format this module does not read`,
+    EEXIST: ({ p }) => `another active pool is already named ${p}`,
+    EBUSY: ({ dev }) => `device ${dev} is in use`,
+  },
+  deactivate: {
+    ENXIO: notPool,
+    EBUSY: ({ p }) => `pool ${p} is open; close it first`,
+  },
+  destroy: {
+    EBUSY: ({ p }) => `pool ${p} is open; close it first, or use -f to tear it down anyway`,
+    EINVAL: ({ p, dev }) => `the devices ${dev} do not hold pool ${p}`,
+    ENXIO: ({ p }) => `no pool ${p}`,
+  },
+  rename: {
+    EBUSY: ({ p }) => `pool ${p} is active; deactivate it first`,
+    EEXIST: ({ c }) => `a pool named "${c.newName ?? ''}" already exists`,
+    EINVAL: ({ p, dev }) => `the devices ${dev} do not hold pool ${p}, or the new name is invalid`,
+  },
+  add: {
+    EEXIST: ({ c, p, dev }) =>
+      c.existDetail ?? `${dev} is already a device of pool ${p} (under this or another name), or the pool already has a device in that media class`,
+    EBUSY: busySuperblock,
+    ENOSPC: ({ dev }) => `device ${dev} is too small`,
+    EINVAL: ({ p, dev }) => `the kernel refused ${dev} as a staging device of pool ${p}`,
+  },
+  open: {
+    ENOENT: notPool,
+    EBUSY: heldExclusively,
+    EAGAIN: heldExclusively,
+  },
+};
+
 function detailFor(code: string, c: ExplainContext): string | undefined {
-  const p = `"${c.pool}"`;
-  const dev = c.device ?? c.devices?.join(', ') ?? 'the device';
   if (code === 'EPERM') return `${c.op} ${ADMIN}`;
-  switch (c.op) {
-    case 'create':
-      switch (code) {
-        case 'EEXIST':
-          return `an active pool named ${p} already exists`;
-        case 'EBUSY':
-          return c.busyDetail ?? `device ${dev} already holds an mpool superblock (use -f to overwrite) or is in use`;
-        case 'ENOSPC':
-          return `device ${dev} is too small for a pool`;
-        case 'ENOENT':
-          return `no such device ${dev}`;
-        case 'ENOTBLK':
-          return `${dev} is not a block device`;
-        case 'EINVAL':
-          return `the kernel refused the geometry or parameters of pool ${p} on ${dev}`;
-        case 'ENAMETOOLONG':
-          return `pool name ${p} is too long`;
-        default:
-          return undefined;
-      }
-    case 'activate':
-      switch (code) {
-        case 'EINVAL':
-          return `the superblocks on ${dev} do not describe pool ${p}, or the parameters are invalid`;
-        case 'ENODEV':
-          return `a device of pool ${p} is missing (found ${dev}); use -f to activate without it`;
-        case 'EBADMSG':
-          return `both superblock copies on ${dev} are damaged`;
-        case 'EPROTONOSUPPORT':
-          return `${dev} holds a superblock format this module does not read`;
-        case 'EEXIST':
-          return `another active pool is already named ${p}`;
-        case 'EBUSY':
-          return `device ${dev} is in use`;
-        default:
-          return undefined;
-      }
-    case 'deactivate':
-      switch (code) {
-        case 'ENXIO':
-          return `no active pool named ${p}`;
-        case 'EBUSY':
-          return `pool ${p} is open; close it first`;
-        default:
-          return undefined;
-      }
-    case 'destroy':
-      switch (code) {
-        case 'EBUSY':
-          return `pool ${p} is open; close it first, or use -f to tear it down anyway`;
-        case 'EINVAL':
-          return `the devices ${dev} do not hold pool ${p}`;
-        case 'ENXIO':
-          return `no pool ${p}`;
-        default:
-          return undefined;
-      }
-    case 'rename':
-      switch (code) {
-        case 'EBUSY':
-          return `pool ${p} is active; deactivate it first`;
-        case 'EEXIST':
-          return `a pool named "${c.newName ?? ''}" already exists`;
-        case 'EINVAL':
-          return `the devices ${dev} do not hold pool ${p}, or the new name is invalid`;
-        default:
-          return undefined;
-      }
-    case 'add':
-      switch (code) {
-        case 'EEXIST':
-          return c.existDetail ?? `${dev} is already a device of pool ${p} (under this or another name), or the pool already has a device in that media class`;
-        case 'EBUSY':
-          return c.busyDetail ?? `device ${dev} already holds an mpool superblock (use -f to overwrite) or is in use`;
-        case 'ENOSPC':
-          return `device ${dev} is too small`;
-        case 'EINVAL':
-          return `the kernel refused ${dev} as a staging device of pool ${p}`;
-        default:
-          return undefined;
-      }
-    case 'open':
-      switch (code) {
-        case 'ENOENT':
-          return `no active pool named ${p}`;
-        case 'EBUSY':
-        case 'EAGAIN':
-          return `pool ${p} is open exclusively, or open and an exclusive open was asked for`;
-        default:
-          return undefined;
-      }
-    default:
-      return undefined;
-  }
+  const detail = DETAILS[c.op]?.[code];
+  return detail?.({ c, p: `"${c.pool}"`, dev: c.device ?? c.devices?.join(', ') ?? 'the device' });
 }
 
 /** Rethrow `e` as an MpoolError named for the operation; non-MpoolErrors pass through. */
@@ -142,5 +112,5 @@ export function explain(e: unknown, c: ExplainContext): never {
   if (!isMpoolError(e)) throw e;
   const detail = detailFor(e.code, c);
   const path = c.path ?? c.device ?? e.path;
-  throw new MpoolError({ errno: e.errno, op: c.op, path, detail: detail ?? errnoMessage(e.errno) });
+  throw new MpoolError({ errno: e.errno, op: c.op, path, detail: detail ?? errnoMessage(e.errno), cause: e });
 }

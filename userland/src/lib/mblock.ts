@@ -9,18 +9,15 @@
  *   mb.commit(id);
  *   const back = mb.read(id, 0, data.length);
  */
-import { IOCTLS } from '../gen/ioctl.js';
 import { MpiocMblock, MpiocMblockId, MpiocMblockRw, type MblockPropsEx } from '../gen/structs.js';
 import { MpoolError } from '../sys/errors.js';
-import { encodeIovecs, type IoSegment } from '../sys/iovec.js';
-import * as sys from '../sys/libc.js';
-import { ioctlStruct } from '../uapi/ioctl.js';
+import type { IoSegment } from '../sys/iovec.js';
 import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
 import { EINVAL, ENOENT } from './errno.js';
-import { checkPages, readData, writeData, type IoData } from './objio.js';
-import { checkObjectId, ioLimits, objectContext, objectError, objectIdHex, pageSpan, type IoLimits, type ObjectErrorContext } from './objects.js';
-import type { Pool } from './pool.js';
+import { readData, writeData, type IoData } from './objio.js';
+import { objectError, objectIdFields, objectIdHex, pageSpan } from './objects.js';
+import { PoolObjects, type ObjectHints } from './pool-objects.js';
 
 export interface MblockProps {
   id: bigint;
@@ -52,8 +49,7 @@ export interface MblockWriteOptions {
 export function fromMblockProps(p: MblockPropsEx): MblockProps {
   const b = p.mbx_props;
   return {
-    id: b.mpr_objid,
-    idHex: objectIdHex(b.mpr_objid),
+    ...objectIdFields(b.mpr_objid),
     mclass: mclassName(b.mpr_mclassp),
     capacity: BigInt(b.mpr_alloc_cap),
     written: BigInt(b.mpr_write_len),
@@ -70,45 +66,22 @@ const WRITE_HINTS = {
 
 const READ_HINTS = { 'ENOENT:uncommitted': 'is not committed: mblocks are readable after commit' };
 
-export class Mblocks {
-  readonly pool: Pool;
-  readonly limits: IoLimits;
-
-  constructor(pool: Pool, limits: IoLimits = ioLimits()) {
-    this.pool = pool;
-    this.limits = limits;
-  }
-
-  #ctx(op: string, id?: bigint, hints?: ObjectErrorContext['hints']): ObjectErrorContext {
-    return objectContext('mblock', op, this.pool.path, (x) => this.find(x), id, hints);
-  }
+export class Mblocks extends PoolObjects<MblockProps> {
+  protected readonly kind = 'mblock';
 
   /** MB_ALLOC: a new, uncommitted mblock. */
   alloc(opts: MblockAllocOptions = {}): MblockProps {
     const mclass = opts.mclass ?? 'capacity';
-    try {
-      const out = ioctlStruct(
-        this.pool.fd,
-        IOCTLS.MPIOC_MB_ALLOC,
-        MpiocMblock,
-        { ...MpiocMblock.zero(), mb_mclassp: mclassNumber(mclass), mb_spare: opts.spare ? 1 : 0 },
-        this.pool.path,
-      );
-      return fromMblockProps(out.mb_props);
-    } catch (e) {
-      objectError(e, this.#ctx('alloc', undefined, { ENODEV: `the pool has no ${mclass} device`, ENOSPC: `no free zone in the ${mclass} class` }));
-    }
+    const hints = { ENODEV: `the pool has no ${mclass} device`, ENOSPC: `no free zone in the ${mclass} class` };
+    return this.call('alloc', undefined, hints, () => {
+      const value = { ...MpiocMblock.zero(), mb_mclassp: mclassNumber(mclass), mb_spare: opts.spare ? 1 : 0 };
+      return fromMblockProps(this.ioctl('MPIOC_MB_ALLOC', MpiocMblock, value).mb_props);
+    });
   }
 
   /** MB_FIND: the properties of an mblock, committed or not. */
   find(id: bigint): MblockProps {
-    checkObjectId(id, 'mblock', 'find', this.pool.path);
-    try {
-      const out = ioctlStruct(this.pool.fd, IOCTLS.MPIOC_MB_FIND, MpiocMblock, { ...MpiocMblock.zero(), mb_objid: id }, this.pool.path);
-      return fromMblockProps(out.mb_props);
-    } catch (e) {
-      objectError(e, this.#ctx('find', id));
-    }
+    return this.call('find', id, undefined, () => fromMblockProps(this.ioctl('MPIOC_MB_FIND', MpiocMblock, { ...MpiocMblock.zero(), mb_objid: id }).mb_props));
   }
 
   /** Same as find(). */
@@ -116,13 +89,8 @@ export class Mblocks {
     return this.find(id);
   }
 
-  #idCmd(cmd: 'MPIOC_MB_COMMIT' | 'MPIOC_MB_ABORT' | 'MPIOC_MB_DELETE', op: string, id: bigint, hints: ObjectErrorContext['hints']): void {
-    checkObjectId(id, 'mblock', op, this.pool.path);
-    try {
-      ioctlStruct(this.pool.fd, IOCTLS[cmd], MpiocMblockId, { mi_objid: id }, this.pool.path);
-    } catch (e) {
-      objectError(e, this.#ctx(op, id, hints));
-    }
+  #idCmd(cmd: 'MPIOC_MB_COMMIT' | 'MPIOC_MB_ABORT' | 'MPIOC_MB_DELETE', op: string, id: bigint, hints: ObjectHints): void {
+    this.call(op, id, hints, () => this.ioctl(cmd, MpiocMblockId, { mi_objid: id }));
   }
 
   /** MB_COMMIT: immutable, durable and readable from now on. */
@@ -145,50 +113,34 @@ export class Mblocks {
    * kernel's limits need. Returns the bytes appended (padding included).
    */
   write(id: bigint, data: IoData, opts: MblockWriteOptions = {}): number {
-    checkObjectId(id, 'mblock', 'write', this.pool.path);
-    try {
-      return writeData(data, this.limits, opts.pad ?? false, (segs) => this.writeRaw(id, segs), 'mblock write');
-    } catch (e) {
-      objectError(e, this.#ctx('write', id, WRITE_HINTS));
-    }
+    return this.call('write', id, WRITE_HINTS, () => writeData(data, this.limits, opts.pad ?? false, (segs) => this.writeRaw(id, segs), 'mblock write'));
   }
 
   /** One MB_WRITE of exactly these segments, unchecked: for tests of the kernel's checks. */
   writeRaw(id: bigint, segs: readonly IoSegment[]): void {
-    const iov = encodeIovecs(segs);
-    ioctlStruct(
-      this.pool.fd,
-      IOCTLS.MPIOC_MB_WRITE,
-      MpiocMblockRw,
-      { mb_objid: id, mb_offset: 0n, mb_rsvd2: 0, mb_rsvd3: 0, mb_iov_cnt: segs.length, mb_iov: sys.addressOf(iov) },
-      this.pool.path,
-    );
-    void iov.length;
+    this.#rw('MPIOC_MB_WRITE', id, 0, segs);
   }
 
   /** One MB_READ of exactly these segments at `offset`, unchecked. */
   readRaw(id: bigint, offset: number, segs: readonly IoSegment[]): void {
-    const iov = encodeIovecs(segs);
-    ioctlStruct(
-      this.pool.fd,
-      IOCTLS.MPIOC_MB_READ,
-      MpiocMblockRw,
-      { mb_objid: id, mb_offset: BigInt(offset), mb_rsvd2: 0, mb_rsvd3: 0, mb_iov_cnt: segs.length, mb_iov: sys.addressOf(iov) },
-      this.pool.path,
-    );
-    void iov.length;
+    this.#rw('MPIOC_MB_READ', id, offset, segs);
+  }
+
+  #rw(cmd: 'MPIOC_MB_WRITE' | 'MPIOC_MB_READ', id: bigint, offset: number, segs: readonly IoSegment[]): void {
+    this.iovecIoctl(cmd, MpiocMblockRw, segs, (iov) => ({
+      mb_objid: id,
+      mb_offset: BigInt(offset),
+      mb_rsvd2: 0,
+      mb_rsvd3: 0,
+      mb_iov_cnt: segs.length,
+      mb_iov: iov,
+    }));
   }
 
   /** MB_READ into `target` (whole pages) from a page-aligned `offset`; zero-copy when target is aligned. */
   readInto(id: bigint, offset: number, target: Uint8Array | AlignedBuffer): void {
-    const bytes = target instanceof AlignedBuffer ? target.bytes : target;
-    checkObjectId(id, 'mblock', 'read', this.pool.path);
-    checkPages('mblock read', `mblock ${objectIdHex(id)}`, offset, bytes.length, this.pool.path);
-    try {
-      readData(bytes, this.limits, (segs, at) => this.readRaw(id, offset + at, segs));
-    } catch (e) {
-      objectError(e, this.#ctx('read', id, { ...READ_HINTS, EINVAL: `the read (${bytes.length} bytes at ${offset}) goes past the written length` }));
-    }
+    const hints = { ...READ_HINTS, EINVAL: `the read (${target.length} bytes at ${offset}) goes past the written length` };
+    this.pageIo('read', id, offset, target, hints, (bytes) => readData(bytes, this.limits, (segs, at) => this.readRaw(id, offset + at, segs)));
   }
 
   /**
@@ -199,7 +151,7 @@ export class Mblocks {
     if (length === undefined) {
       const p = this.find(id);
       // An uncommitted mblock has nothing readable, even when nothing is written yet.
-      if (!p.committed) objectError(new MpoolError({ errno: ENOENT, op: 'mblock read' }), this.#ctx('read', id, READ_HINTS));
+      if (!p.committed) objectError(new MpoolError({ errno: ENOENT, op: 'mblock read' }), this.context('read', id, READ_HINTS));
       length = Number(p.written) - offset;
     }
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {

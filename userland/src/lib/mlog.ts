@@ -1,7 +1,8 @@
 /**
  * Mlogs, kernel side: allocation, commit, erase (a new generation), and raw
  * page I/O inside a committed mlog. Writes are FUA: durable on return. The
- * record framing (userland/src/mlog/) runs over kernelMlogMedia().
+ * record framing (userland/src/mlog/) runs over kernelMlogMedia()
+ * (lib/mlog-media.ts).
  *
  *   const ml = pool.mlogs;
  *   const { id } = ml.alloc({ capacity: 4n << 20n });
@@ -9,18 +10,15 @@
  *   ml.writePages(id, 0, page);           // whole pages at a page offset
  *   const gen = ml.erase(id);             // generation + 1 (or more)
  */
-import { IOCTLS } from '../gen/ioctl.js';
 import { MpiocMlog, MpiocMlogId, MpiocMlogIo, type MlogPropsEx } from '../gen/structs.js';
 import { MpoolError } from '../sys/errors.js';
-import { encodeIovecs, type IoSegment } from '../sys/iovec.js';
-import * as sys from '../sys/libc.js';
-import { ioctlStruct } from '../uapi/ioctl.js';
-import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
+import type { IoSegment } from '../sys/iovec.js';
+import type { AlignedBuffer } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
 import { EINVAL } from './errno.js';
-import { checkPages, readData, writeData } from './objio.js';
-import { checkObjectId, ioLimits, objectContext, objectError, objectIdHex, pageSpan, type IoLimits, type ObjectErrorContext } from './objects.js';
-import type { Pool } from './pool.js';
+import { readData, writeData } from './objio.js';
+import { objectIdFields } from './objects.js';
+import { PoolObjects, type ObjectHints } from './pool-objects.js';
 import { formatUuid } from './uuid.js';
 
 /** enum mlog_state bit 0. */
@@ -62,8 +60,7 @@ export interface MlogCommitResult {
 export function fromMlogProps(p: MlogPropsEx): MlogProps {
   const b = p.lpx_props;
   return {
-    id: b.lpr_objid,
-    idHex: objectIdHex(b.lpr_objid),
+    ...objectIdFields(b.lpr_objid),
     uuid: formatUuid(b.lpr_uuid),
     uuidBytes: Uint8Array.from(b.lpr_uuid),
     gen: b.lpr_gen,
@@ -82,62 +79,37 @@ const IO_HINTS = {
   EINVAL: 'the I/O was refused: the pool must be open for writing (for a write), and the pages aligned and within capacity',
 };
 
-export class Mlogs {
-  readonly pool: Pool;
-  readonly limits: IoLimits;
-
-  constructor(pool: Pool, limits: IoLimits = ioLimits()) {
-    this.pool = pool;
-    this.limits = limits;
-  }
-
-  #ctx(op: string, id?: bigint, hints?: ObjectErrorContext['hints']): ObjectErrorContext {
-    return objectContext('mlog', op, this.pool.path, (x) => this.find(x), id, hints);
-  }
+export class Mlogs extends PoolObjects<MlogProps> {
+  protected readonly kind = 'mlog';
 
   /** MLOG_ALLOC: a new, uncommitted mlog of whole zones. */
   alloc(opts: MlogAllocOptions = {}): MlogProps {
     const mclass = opts.mclass ?? 'capacity';
     const cap = BigInt(opts.capacity ?? 0);
     if (cap < 0n) throw new MpoolError({ errno: EINVAL, op: 'mlog alloc', path: this.pool.path, detail: `capacity ${cap} is negative` });
-    try {
-      const out = ioctlStruct(
-        this.pool.fd,
-        IOCTLS.MPIOC_MLOG_ALLOC,
-        MpiocMlog,
-        {
-          ...MpiocMlog.zero(),
-          ml_cap: { lcp_captgt: cap, lcp_spare: opts.spare ? 1 : 0, lcp_rsvd1: new Uint8Array(7) },
-          ml_mclassp: mclassNumber(mclass),
-        },
-        this.pool.path,
-      );
-      return fromMlogProps(out.ml_props);
-    } catch (e) {
-      objectError(e, this.#ctx('alloc', undefined, { ENODEV: `the pool has no ${mclass} device`, ENOSPC: `not enough free zones in the ${mclass} class for ${cap} bytes` }));
-    }
+    const hints = { ENODEV: `the pool has no ${mclass} device`, ENOSPC: `not enough free zones in the ${mclass} class for ${cap} bytes` };
+    return this.call('alloc', undefined, hints, () => {
+      const value = {
+        ...MpiocMlog.zero(),
+        ml_cap: { lcp_captgt: cap, lcp_spare: opts.spare ? 1 : 0, lcp_rsvd1: new Uint8Array(7) },
+        ml_mclassp: mclassNumber(mclass),
+      };
+      return fromMlogProps(this.ioctl('MPIOC_MLOG_ALLOC', MpiocMlog, value).ml_props);
+    });
   }
 
   /** MLOG_FIND. */
   find(id: bigint): MlogProps {
-    checkObjectId(id, 'mlog', 'find', this.pool.path);
-    try {
-      const out = ioctlStruct(this.pool.fd, IOCTLS.MPIOC_MLOG_FIND, MpiocMlog, { ...MpiocMlog.zero(), ml_objid: id }, this.pool.path);
-      return fromMlogProps(out.ml_props);
-    } catch (e) {
-      objectError(e, this.#ctx('find', id));
-    }
+    return this.#query('MPIOC_MLOG_FIND', 'find', id);
   }
 
   /** MLOG_PROPS (the same answer as find, through the other command). */
   props(id: bigint): MlogProps {
-    checkObjectId(id, 'mlog', 'props', this.pool.path);
-    try {
-      const out = ioctlStruct(this.pool.fd, IOCTLS.MPIOC_MLOG_PROPS, MpiocMlog, { ...MpiocMlog.zero(), ml_objid: id }, this.pool.path);
-      return fromMlogProps(out.ml_props);
-    } catch (e) {
-      objectError(e, this.#ctx('props', id));
-    }
+    return this.#query('MPIOC_MLOG_PROPS', 'props', id);
+  }
+
+  #query(cmd: 'MPIOC_MLOG_FIND' | 'MPIOC_MLOG_PROPS', op: string, id: bigint): MlogProps {
+    return this.call(op, id, undefined, () => fromMlogProps(this.ioctl(cmd, MpiocMlog, { ...MpiocMlog.zero(), ml_objid: id }).ml_props));
   }
 
   #idCmd(
@@ -145,15 +117,12 @@ export class Mlogs {
     op: string,
     id: bigint,
     gen: bigint,
-    hints: ObjectErrorContext['hints'],
+    hints: ObjectHints,
   ): MlogCommitResult {
-    checkObjectId(id, 'mlog', op, this.pool.path);
-    try {
-      const out = ioctlStruct(this.pool.fd, IOCTLS[cmd], MpiocMlogId, { ...MpiocMlogId.zero(), mi_objid: id, mi_gen: gen }, this.pool.path);
+    return this.call(op, id, hints, () => {
+      const out = this.ioctl(cmd, MpiocMlogId, { ...MpiocMlogId.zero(), mi_objid: id, mi_gen: gen });
       return { gen: out.mi_gen, state: out.mi_state };
-    } catch (e) {
-      objectError(e, this.#ctx(op, id, hints));
-    }
+    });
   }
 
   /** MLOG_COMMIT: the mlog persists and takes I/O from now on. */
@@ -178,111 +147,27 @@ export class Mlogs {
 
   /** One MLOG_READ/WRITE ioctl of exactly these segments, unchecked (op 0 read, 1 write). */
   ioRaw(id: bigint, offset: number, write: boolean, segs: readonly IoSegment[], cmd: 'MPIOC_MLOG_READ' | 'MPIOC_MLOG_WRITE' = write ? 'MPIOC_MLOG_WRITE' : 'MPIOC_MLOG_READ'): void {
-    const iov = encodeIovecs(segs);
-    ioctlStruct(
-      this.pool.fd,
-      IOCTLS[cmd],
-      MpiocMlogIo,
-      { ...MpiocMlogIo.zero(), mi_objid: id, mi_off: BigInt(offset), mi_op: write ? 1 : 0, mi_iovc: segs.length, mi_iov: sys.addressOf(iov) },
-      this.pool.path,
-    );
-    void iov.length;
+    this.iovecIoctl(cmd, MpiocMlogIo, segs, (iov) => ({
+      ...MpiocMlogIo.zero(),
+      mi_objid: id,
+      mi_off: BigInt(offset),
+      mi_op: write ? 1 : 0,
+      mi_iovc: segs.length,
+      mi_iov: iov,
+    }));
   }
 
   /** Whole pages at a page offset into `buf`; zero-copy when buf is aligned. */
   readPages(id: bigint, offset: number, buf: Uint8Array | AlignedBuffer): void {
-    const bytes = buf instanceof AlignedBuffer ? buf.bytes : buf;
-    checkObjectId(id, 'mlog', 'read', this.pool.path);
-    checkPages('mlog read', `mlog ${objectIdHex(id)}`, offset, bytes.length, this.pool.path);
-    try {
-      readData(bytes, this.limits, (segs, at) => this.ioRaw(id, offset + at, false, segs));
-    } catch (e) {
-      objectError(e, this.#ctx('read', id, IO_HINTS));
-    }
+    this.pageIo('read', id, offset, buf, IO_HINTS, (bytes) => readData(bytes, this.limits, (segs, at) => this.ioRaw(id, offset + at, false, segs)));
   }
 
   /** Whole pages from `buf` at a page offset; durable on return. */
   writePages(id: bigint, offset: number, buf: Uint8Array | AlignedBuffer): void {
-    const bytes = buf instanceof AlignedBuffer ? buf.bytes : buf;
-    checkObjectId(id, 'mlog', 'write', this.pool.path);
-    checkPages('mlog write', `mlog ${objectIdHex(id)}`, offset, bytes.length, this.pool.path);
-    try {
+    this.pageIo('write', id, offset, buf, IO_HINTS, (bytes) => {
       writeData(bytes, this.limits, false, (segs, at) => this.ioRaw(id, offset + at, true, segs), 'mlog write');
-    } catch (e) {
-      objectError(e, this.#ctx('write', id, IO_HINTS));
-    }
+    });
   }
 }
 
-/** The MlogMedia interface of userland/src/mlog/media.ts, restated so this file does not depend on it. */
-export interface KernelMlogMedia {
-  readonly id: bigint;
-  readonly sectorSize: number;
-  readonly capacity: number;
-  readonly uuid: Uint8Array;
-  readonly gen: bigint;
-  read(off: number, buf: Uint8Array): void;
-  write(off: number, buf: Uint8Array): void;
-}
-
-/**
- * An MlogMedia over MLOG_READ/WRITE of a committed mlog. Geometry, uuid
- * and generation are read once, now (make a new one after an erase).
- * Reads and writes of any offset and length work: partial pages are read,
- * patched and written back whole.
- */
-export function kernelMlogMedia(pool: Pool, id: bigint): KernelMlogMedia {
-  const mlogs = pool.mlogs;
-  const p = mlogs.find(id);
-  const capacity = Number(p.capacity);
-  const check = (op: string, off: number, len: number): void => {
-    if (!Number.isSafeInteger(off) || off < 0 || off + len > capacity) {
-      throw new MpoolError({ errno: EINVAL, op: `mlog ${op}`, path: pool.path, detail: `mlog ${p.idHex}: ${len} bytes at ${off} are outside its ${capacity} bytes` });
-    }
-  };
-  return {
-    id,
-    sectorSize: p.sectorSize,
-    capacity,
-    uuid: p.uuidBytes,
-    gen: p.gen,
-    read(off: number, buf: Uint8Array): void {
-      check('read', off, buf.length);
-      if (buf.length === 0) return;
-      const span = pageSpan(off, buf.length);
-      if (span.start === off && span.length === buf.length) {
-        mlogs.readPages(id, off, buf);
-        return;
-      }
-      const tmp = AlignedBuffer.alloc(span.length);
-      try {
-        mlogs.readPages(id, span.start, tmp);
-        buf.set(tmp.bytes.subarray(off - span.start, off - span.start + buf.length));
-      } finally {
-        tmp.free();
-      }
-    },
-    write(off: number, buf: Uint8Array): void {
-      check('write', off, buf.length);
-      if (buf.length === 0) return;
-      const span = pageSpan(off, buf.length);
-      if (span.start === off && span.length === buf.length) {
-        mlogs.writePages(id, off, buf);
-        return;
-      }
-      const tmp = AlignedBuffer.alloc(span.length);
-      try {
-        const end = span.start + span.length;
-        // Only the partial first and last pages need their old contents.
-        if (off !== span.start) mlogs.readPages(id, span.start, tmp.bytes.subarray(0, PAGE_SIZE));
-        if ((off + buf.length) % PAGE_SIZE !== 0 && (span.length > PAGE_SIZE || off === span.start)) {
-          mlogs.readPages(id, end - PAGE_SIZE, tmp.bytes.subarray(span.length - PAGE_SIZE, span.length));
-        }
-        tmp.bytes.set(buf, off - span.start);
-        mlogs.writePages(id, span.start, tmp);
-      } finally {
-        tmp.free();
-      }
-    },
-  };
-}
+export { KernelMlogMedia, kernelMlogMedia } from './mlog-media.js';

@@ -41,6 +41,11 @@ export function objectIdHex(id: bigint): string {
   return `0x${id.toString(16)}`;
 }
 
+/** The fields every object's properties start with: its id, and the id in hex. */
+export function objectIdFields(id: bigint): { id: bigint; idHex: string } {
+  return { id, idHex: objectIdHex(id) };
+}
+
 /** An object id from the command line or JSON: hex with 0x, or decimal. */
 export function parseObjectIdText(text: string): bigint | null {
   const t = text.trim();
@@ -218,5 +223,6 @@ export function objectError(e: unknown, c: ObjectErrorContext): never {
     op: `${c.kind} ${c.op}`,
     path: c.path,
     detail: `${what}: ${hint ?? errnoMessage(e.errno)}`,
+    cause: e,
   });
 }

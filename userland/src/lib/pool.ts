@@ -294,7 +294,7 @@ export function zonePagesOrThrow(mib: number, op: string, path?: string): number
   try {
     return zonePagesForMiB(mib);
   } catch (e) {
-    throw new MpoolError({ errno: EINVAL, op, path, detail: e instanceof Error ? e.message : String(e) });
+    throw new MpoolError({ errno: EINVAL, op, path, detail: e instanceof Error ? e.message : String(e), cause: e });
   }
 }
 

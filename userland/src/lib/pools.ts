@@ -183,7 +183,7 @@ export class Pools {
       );
     } catch (e) {
       if (isMpoolError(e, 'EBUSY')) {
-        throw new MpoolError({ errno: e.errno, op: 'create', path: device, detail: busyDetail(device, opts.force ?? false) });
+        throw new MpoolError({ errno: e.errno, op: 'create', path: device, detail: busyDetail(device, opts.force ?? false), cause: e });
       }
       throw e;
     }

@@ -29,5 +29,5 @@ export function mlogError(errno: number, op: string, detail?: string): MpoolErro
 export function asMpoolError(e: unknown, op: string): MpoolError {
   if (e instanceof MpoolError) return e;
   const why = e instanceof Error ? e.message : String(e);
-  return new MpoolError({ errno: EIO, op, detail: `media error: ${why}` });
+  return new MpoolError({ errno: EIO, op, detail: `media error: ${why}`, cause: e });
 }

@@ -20,6 +20,8 @@ export interface MpoolErrorInit {
   path?: string | undefined;
   /** A sentence naming the problem, when we know more than the errno says. */
   detail?: string | undefined;
+  /** The error this one explains or wraps, kept as `cause`. */
+  cause?: unknown;
 }
 
 export class MpoolError extends Error {
@@ -36,7 +38,7 @@ export class MpoolError extends Error {
     const code = errnoName(init.errno);
     const where = init.path ? ` ${init.path}` : '';
     const why = init.detail ?? errnoMessage(init.errno);
-    super(`${init.op}${where}: ${why} (${code})`);
+    super(`${init.op}${where}: ${why} (${code})`, init.cause === undefined ? undefined : { cause: init.cause });
     this.errno = Math.abs(init.errno);
     this.code = code;
     this.op = init.op;

@@ -3,11 +3,10 @@ import { Command } from 'commander';
 import { Pools } from '../../lib/pools.js';
 import { poolRef } from '../args.js';
 import { ACTIVATE_KEYS, paramsHelp, parseParams } from '../params.js';
-import { runCommand, verboseLog } from '../run.js';
+import { runCommand } from '../run.js';
 
 interface Options {
   force?: boolean;
-  json?: boolean;
 }
 
 export function activateCommand(): Command {
@@ -16,14 +15,11 @@ export function activateCommand(): Command {
     .argument('<mpool>', 'pool name or uuid')
     .argument('[params...]', 'key=value parameters (below)')
     .option('-f, --force', 'activate even with a device missing')
-    .option('--json', 'print the pool parameters as JSON')
     .addHelpText('after', `${paramsHelp(ACTIVATE_KEYS)}\n\nExamples:\n  mpool activate mp1\n  mpool activate c02c1dd6-f4a2-4d41-a4ef-3459cad90dbe`)
     .action(async (ref: string, params: string[], opts: Options, cmd: Command) => {
-      const { verbose } = cmd.optsWithGlobals<{ verbose?: boolean }>();
-      await runCommand(opts.json ?? false, () => {
+      await runCommand(cmd, ({ log }) => {
         poolRef(ref);
         const p = parseParams(params, ACTIVATE_KEYS);
-        const log = verboseLog(verbose);
         const out = new Pools({ log }).activate(ref, { ...p, force: opts.force ?? false });
         log(`mpool ${out.name} now active`);
         return { data: out, text: '' };

@@ -3,11 +3,10 @@ import { Command } from 'commander';
 import { Pools } from '../../lib/pools.js';
 import { poolName } from '../args.js';
 import { CREATE_KEYS, paramsHelp, parseParams } from '../params.js';
-import { runCommand, UsageError, verboseLog } from '../run.js';
+import { runCommand, UsageError } from '../run.js';
 
 interface Options {
   force?: boolean;
-  json?: boolean;
 }
 
 export function createCommand(): Command {
@@ -17,17 +16,14 @@ export function createCommand(): Command {
     .argument('<device>', 'capacity device, e.g. /dev/nvme0n1')
     .argument('[params...]', 'key=value parameters (below)')
     .option('-f, --force', 'overwrite a device that holds an old mpool superblock')
-    .option('--json', 'print the new pool parameters as JSON')
     .addHelpText('after', `${paramsHelp(CREATE_KEYS)}\n\nExamples:\n  mpool create mp1 /dev/nvme0n1\n  mpool create mp1 /dev/vdb mblocksz=16 stgdev=/dev/vdc uid=root mode=0660`)
     .action(async (name: string, device: string, params: string[], opts: Options, cmd: Command) => {
-      const { verbose } = cmd.optsWithGlobals<{ verbose?: boolean }>();
-      await runCommand(opts.json ?? false, () => {
+      await runCommand(cmd, ({ log }) => {
         poolName(name);
         const p = parseParams(params, CREATE_KEYS);
         if (p.stagingMblockSize !== undefined && p.stagingDevice === undefined) {
           throw new UsageError('stgsz= needs stgdev= (did you mean mblocksz=, the capacity mblock size?)');
         }
-        const log = verboseLog(verbose);
         const pools = new Pools({ log });
         const created = pools.create(name, device, { ...p, force: opts.force ?? false });
         log(`mpool ${name} created (${created.uuid})`);

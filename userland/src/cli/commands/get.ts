@@ -12,7 +12,6 @@ interface Options {
   noheadings?: boolean;
   numeric?: boolean;
   yaml?: boolean;
-  json?: boolean;
 }
 
 const ENXIO = 6;
@@ -49,10 +48,8 @@ export function getCommand(): Command {
     .option('-H, --noheadings', 'omit the column headings')
     .option('-N, --numeric', 'print uid and gid as numbers')
     .option('-Y, --yaml', 'print YAML')
-    .option('--json', 'print JSON')
     .action(async (names: string[], opts: Options, cmd: Command) => {
-      const { verbose } = cmd.optsWithGlobals<{ verbose?: boolean }>();
-      await runCommand(opts.json ?? false, () => {
+      await runCommand(cmd, ({ verbose }) => {
         names.forEach(poolName);
         let list = new Pools().listProps().map((p) => p.params);
         if (names.length > 0) {
@@ -62,7 +59,7 @@ export function getCommand(): Command {
           }
           list = list.filter((p) => names.includes(p.name));
         }
-        const { headers, rows } = paramsRows(list, opts.numeric ?? false, verbose ?? false);
+        const { headers, rows } = paramsRows(list, opts.numeric ?? false, verbose);
         const text = opts.yaml
           ? toYaml('mpools', rows.map((r) => Object.fromEntries(headers.map((h, i) => [h.toLowerCase(), r[i]]))))
           : list.length === 0 && (opts.noheadings ?? false)

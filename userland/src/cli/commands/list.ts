@@ -8,7 +8,6 @@ interface ListOptions {
   noheadings?: boolean;
   nosuffix?: boolean;
   yaml?: boolean;
-  json?: boolean;
 }
 
 export function listCommand(): Command {
@@ -18,9 +17,8 @@ export function listCommand(): Command {
     .option('-H, --noheadings', 'omit the column headings')
     .option('-p, --nosuffix', 'print sizes in bytes')
     .option('-Y, --yaml', 'print YAML')
-    .option('--json', 'print JSON')
-    .action(async (names: string[], opts: ListOptions) => {
-      await runCommand(opts.json ?? false, () => {
+    .action(async (names: string[], opts: ListOptions, cmd: Command) => {
+      await runCommand(cmd, () => {
         const ctl = Control.open();
         let pools: PoolSummary[];
         try {

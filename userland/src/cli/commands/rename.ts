@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { Pools } from '../../lib/pools.js';
 import { poolName, poolRef } from '../args.js';
-import { runCommand, verboseLog } from '../run.js';
+import { runCommand } from '../run.js';
 
 export function renameCommand(): Command {
   return new Command('rename')
@@ -10,13 +10,10 @@ export function renameCommand(): Command {
     .argument('<mpool>', 'current pool name or uuid')
     .argument('<newmpname>', 'new pool name')
     .option('-f, --force', 'override safety checks')
-    .option('--json', 'print the rename as JSON')
-    .action(async (ref: string, newName: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
-      const { verbose } = cmd.optsWithGlobals<{ verbose?: boolean }>();
-      await runCommand(opts.json ?? false, () => {
+    .action(async (ref: string, newName: string, opts: { force?: boolean }, cmd: Command) => {
+      await runCommand(cmd, ({ log }) => {
         poolRef(ref);
         poolName(newName);
-        const log = verboseLog(verbose);
         const out = new Pools({ log }).rename(ref, newName, { force: opts.force ?? false });
         log(`renamed mpool "${out.oldName}" to "${out.name}"`);
         return { data: out, text: '' };

@@ -2,14 +2,13 @@
 import { Command, Option } from 'commander';
 import { Pools, type PoolsScanResult } from '../../lib/pools.js';
 import { table, toYaml } from '../format.js';
-import { currentIo, runCommand, verboseLog } from '../run.js';
+import { currentIo, EXIT_FAILURE, runCommand } from '../run.js';
 
 interface Options {
   activate?: boolean;
   deactivate?: boolean;
   noheadings?: boolean;
   yaml?: boolean;
-  json?: boolean;
 }
 
 export function scanRows(r: PoolsScanResult): string[][] {
@@ -34,17 +33,14 @@ export function scanCommand(): Command {
     .addOption(new Option('-d, --deactivate', 'deactivate every active mpool found').conflicts('activate'))
     .option('-H, --noheadings', 'omit the column headings')
     .option('-Y, --yaml', 'print YAML')
-    .option('--json', 'print JSON')
     .action(async (devices: string[], opts: Options, cmd: Command) => {
-      const { verbose } = cmd.optsWithGlobals<{ verbose?: boolean }>();
-      await runCommand(opts.json ?? false, () => {
-        const log = verboseLog(verbose);
+      await runCommand(cmd, ({ json, log }) => {
         const r = new Pools({ log }).scan({
           activate: opts.activate ?? false,
           deactivate: opts.deactivate ?? false,
           ...(devices.length > 0 ? { paths: devices } : {}),
         });
-        if (!opts.json) {
+        if (!json) {
           for (const p of r.problems) {
             const pool = p.poolName !== undefined ? ` (pool "${p.poolName}")` : '';
             currentIo().err(`mpool: ${p.path}${pool}: ${p.message}\n`);
@@ -73,7 +69,7 @@ export function scanCommand(): Command {
           const rows = scanRows(r);
           text = rows.length === 0 && opts.noheadings ? '' : table(['MPOOL', 'UUID', 'STATE', 'DEVICE', 'CLASS', 'MDC0', 'SB'], rows, { noHeadings: opts.noheadings ?? false });
         }
-        return { data: r, text, status: failed.length > 0 ? 1 : 0 };
+        return { data: r, text, status: failed.length > 0 ? EXIT_FAILURE : 0 };
       });
     });
 }
