@@ -35,7 +35,9 @@
 
 /*
  * Exclusive read-write open of a block device by path.  6.9 returns a
- * struct file; earlier kernels a block_device plus the mode to close with.
+ * struct file; 6.1..6.4 a block_device plus the mode to close with.  6.5..6.8
+ * (blkdev_get_by_path() with holder ops, blkdev_put(bdev, holder)) are not
+ * handled yet; a variant for them would have to keep the holder for the close.
  */
 #ifdef MPOOL_HAVE_BDEV_FILE_OPEN
 static inline int mpool_bdev_open(const char *path, void *holder,
@@ -51,8 +53,7 @@ static inline int mpool_bdev_open(const char *path, void *holder,
 	return 0;
 }
 
-static inline void mpool_bdev_close(struct block_device *bdev, void *handle,
-				    void *holder)
+static inline void mpool_bdev_close(struct block_device *bdev, void *handle)
 {
 	fput(handle);
 }
@@ -71,12 +72,21 @@ static inline int mpool_bdev_open(const char *path, void *holder,
 	return 0;
 }
 
-static inline void mpool_bdev_close(struct block_device *bdev, void *handle,
-				    void *holder)
+static inline void mpool_bdev_close(struct block_device *bdev, void *handle)
 {
 	blkdev_put(bdev, MPOOL_BDEV_MODE);
 }
 #endif
+
+/*
+ * CRC32C, the raw update: seeded by the caller, no final inversion.
+ * lib/crc32.c's __crc32c_le() is built into every kernel from 6.1 to 6.13
+ * (CONFIG_CRC32, which the block layer selects), so the module needs no
+ * libcrc32c, a module some configurations leave out and insmod would not
+ * pull in.  6.14 replaced it with crc32c() in <linux/crc32.h>.
+ */
+#include <linux/crc32.h>
+#define mpool_crc32c(crc, p, len)	__crc32c_le(crc, p, len)
 
 /* 6.2 named the iov_iter directions. */
 #ifndef ITER_SOURCE

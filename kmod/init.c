@@ -12,7 +12,6 @@
 
 #include "init.h"
 #include "mpctl.h"
-#include "omf.h"
 
 #define MPOOL_VERSION "0.1.0"
 
@@ -76,13 +75,9 @@ static int __init mpool_init(void)
 
 	mpool_params_clamp();
 
-	rc = omf_init();
-	if (rc)
-		return rc;
-
 	rc = mpctl_init();
 	if (rc)
-		goto out_omf;
+		return rc;
 
 	rc = mpool_selftest_run();
 	if (rc)
@@ -93,15 +88,12 @@ static int __init mpool_init(void)
 
 out_mpctl:
 	mpctl_exit();
-out_omf:
-	omf_exit();
 	return rc;
 }
 
 static void __exit mpool_exit(void)
 {
 	mpctl_exit();
-	omf_exit();
 	pr_info("unloaded\n");
 }
 

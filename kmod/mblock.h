@@ -22,7 +22,4 @@ int mblock_write(struct mpool *mp, u64 objid, const struct iovec __user *uiov, u
 int mblock_read(struct mpool *mp, u64 objid, const struct iovec __user *uiov, u16 iovcnt,
 		s64 offset);
 
-int mpool_import_iov(int dir, const struct iovec __user *uiov, u16 iovcnt,
-		     struct iovec **iovp, struct iov_iter *iter, size_t *len);
-
 #endif /* MPOOL_MBLOCK_H */

@@ -116,7 +116,7 @@ int mdc_put(struct mdc_writer *w, u16 type, const void *rec, u16 len)
 static int mdc_rewrite(struct mdc *mdc, int t, u64 gen)
 {
 	struct mdc_log *log = &mdc->log[t];
-	struct omf_cstart cs = {
+	struct mdc_cstart_rec cs = {
 		.gen = gen, .major = OMF_RECORDS_MAJOR, .minor = OMF_RECORDS_MINOR
 	};
 	struct mdc_writer w = { .mdc = mdc, .log = log };
@@ -243,7 +243,7 @@ static int mdc_scan(struct mdc *mdc, struct mdc_log *log, mdc_replay_fn *replay,
 		while ((rc = omf_rec_next(MDC_PAYLOAD(mdc->blk), used, &off, &type,
 					  &rec, &len)) > 0) {
 			if (!cstart) {
-				struct omf_cstart cs;
+				struct mdc_cstart_rec cs;
 
 				/* A log starts with CSTART for its own generation. */
 				if (type != OMF_REC_CSTART || omf_cstart_unpack(rec, len, &cs) ||

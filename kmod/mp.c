@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mp: pool lifecycle and the registry of active pools.
+ * mp: pool lifecycle.  Create, activate, deactivate, destroy and rename;
+ * the registry of active pools is mp_registry.c, what an active pool
+ * reports and changes is mp_props.c (mp_private.h joins the three).
  *
  * Create writes a pool to one device: MDC-1..N, then MDC-0 (the pool's
  * configuration, its device, spares and the MDC locations), then the
@@ -13,49 +15,37 @@
  * they describe one pool of the requested name, replays MDC-0, checks the
  * devices against it, rebuilds the space maps from everything MDC-0 says is
  * allocated and loads MDC-1..N.  A device whose superblock copy 0 was
- * unusable gets it rewritten from copy 1.
+ * unusable gets it rewritten from copy 1.  Only then does the pool enter
+ * the registry; deactivation takes it out first.
  *
- * Locking: see mp.h.  mp_pools_lock protects mp_pools; each pool's
- * mp->lock protects its metadata state and serializes appends to MDC-0.
+ * Destroy and rename work on pools that are not active: they read the
+ * superblocks, check them, and erase or rewrite them.
+ *
+ * Locking: mpctl's management lock serializes everything here (mp.h).  A
+ * pool being activated is private to its activation until it enters the
+ * registry, except mp->lock, taken where the pool's metadata changes
+ * (activate's overrides) so that the rules of mp_props.c hold throughout.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
-#include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uuid.h>
 
 #include "init.h"
-#include "mp.h"
+#include "mp_private.h"
 
-static LIST_HEAD(mp_pools);
-static DEFINE_MUTEX(mp_pools_lock);
-
-#define MP_KEEP			0xffffffffU
-#define MP_SPARE_KEEP		0xff
-#define MP_UID_DEFAULT		0
-#define MP_GID_DEFAULT		6
-#define MP_MODE_DEFAULT		0660
 #define MP_MDC0CAP_MIN		(32ULL << 20)
 #define MP_MDCNCAP_MIN		(8ULL << 20)
 #define MP_ROOT_OID1		0x201
 #define MP_ROOT_OID2		0x1201
 #define MP_ZONE_MAX		BIT_ULL(30)
 
-static inline u64 mp_zone_bytes(u32 zonepg)
-{
-	return (u64)zonepg * OMF_BLK_SIZE;
-}
-
-static inline bool mp_force(u32 flags)
-{
-	return flags & BIT(MP_FLAGS_FORCE);
-}
+/* Names */
 
 /*
  * A name that refers to a pool: 1..31 bytes, NUL terminated within @size.
@@ -98,49 +88,7 @@ int mp_name_check(const char *name, size_t size)
 	return 0;
 }
 
-static bool mp_label_ok(const char *label)
-{
-	size_t len = strnlen(label, MPOOL_LABELSZ_MAX), i;
-
-	if (len == MPOOL_LABELSZ_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isprint(label[i]))
-			return false;
-	return true;
-}
-
-/* Check the values PARAMS_SET, create and activate may carry; KEEP passes. */
-static int mp_params_check(const struct mpool_params *p)
-{
-	if (p->mp_mode != MP_KEEP && (p->mp_mode & ~0777))
-		return -EINVAL;
-	if (p->mp_ra_pages_max != MP_KEEP && p->mp_ra_pages_max > MPOOL_RA_PAGES_MAX)
-		return -EINVAL;
-	if ((p->mp_spare_cap != MP_SPARE_KEEP && p->mp_spare_cap > 100) ||
-	    (p->mp_spare_stg != MP_SPARE_KEEP && p->mp_spare_stg > 100))
-		return -EINVAL;
-	if (!mp_label_ok(p->mp_label))
-		return -EINVAL;
-	if (p->mp_mdcnum > PMD_MDC_MAX)
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * The optimal I/O size 1.9.0 reports for mblocks of a device: what userland
- * measured (BLKIOOPT), clamped to 4 KiB..128 KiB in whole pages, and
- * 128 KiB when the device reports none.  Clients size their writes by it.
- */
-#define MP_OPTIOSZ_MIN		SZ_4K
-#define MP_OPTIOSZ_MAX		SZ_128K
-
-static u32 mp_optiosz(const struct pd_prop *prop)
-{
-	u32 sz = prop->pdp_optiosz ?: MP_OPTIOSZ_MAX;
-
-	return round_down(clamp_t(u32, sz, MP_OPTIOSZ_MIN, MP_OPTIOSZ_MAX), MP_OPTIOSZ_MIN);
-}
+/* Devices joining a pool (create, drive add) */
 
 static int mp_dev_check(struct pd_dev *pd, const struct pd_prop *prop)
 {
@@ -205,9 +153,9 @@ static int mp_dev_new_to(const struct mpool *mp, const struct pd_dev *pd, const 
  * @holder and check it: not already in @mp, usable geometry, and no mpool
  * superblock unless @flags force.  On failure the device is closed again.
  */
-static int mp_dev_admit(struct pd_dev *pd, const char *path, void *holder,
-			const struct mpool *mp, const struct pd_prop *prop, u32 flags,
-			u32 *zonepg, u32 *zonetot)
+int mp_dev_admit(struct pd_dev *pd, const char *path, void *holder,
+		 const struct mpool *mp, const struct pd_prop *prop, u32 flags,
+		 u32 *zonepg, u32 *zonetot)
 {
 	int rc;
 
@@ -230,7 +178,7 @@ static int mp_dev_admit(struct pd_dev *pd, const char *path, void *holder,
 	return 0;
 }
 
-static void mp_device_rec(const struct sb_info *sb, struct omf_device *d)
+void mp_device_rec(const struct sb_info *sb, struct pmd_dev_rec *d)
 {
 	memcpy(d->devid, sb->devid, sizeof(d->devid));
 	d->mclass = sb->mclass;
@@ -242,9 +190,9 @@ static void mp_device_rec(const struct sb_info *sb, struct omf_device *d)
 	d->features = sb->features;
 }
 
-static void mp_sb_new(struct sb_info *sb, const char *name, const u8 *poolid,
-		      struct pd_dev *pd, const struct pd_prop *prop, u8 mclass,
-		      u32 zonepg, u32 zonetot)
+void mp_sb_new(struct sb_info *sb, const char *name, const u8 *poolid,
+	       struct pd_dev *pd, const struct pd_prop *prop, u8 mclass,
+	       u32 zonepg, u32 zonetot)
 {
 	memset(sb, 0, sizeof(*sb));
 	strscpy(sb->name, name, sizeof(sb->name));
@@ -260,30 +208,12 @@ static void mp_sb_new(struct sb_info *sb, const char *name, const u8 *poolid,
 	sb->features = OMF_FEAT_MLOG | OMF_FEAT_MBLOCK;
 }
 
-/* Format MDC-1..N: empty logs, each with its first complete snapshot. */
-static int mp_format_mdcs(struct pd_dev *pd, u64 zone, const u8 *poolid,
-			  struct pmd_state *st)
-{
-	struct mdc *mdc;
-	int i, rc = 0;
+/* Create */
 
-	mdc = kzalloc(sizeof(*mdc), GFP_KERNEL);
-	if (!mdc)
-		return -ENOMEM;
-
-	for (i = 0; i < st->nmdc && !rc; i++) {
-		rc = mdc_init(mdc, pd, zone, poolid, i + 1, st->mdc[i].zaddr,
-			      st->mdc[i].zcnt, NULL, NULL);
-		if (rc)
-			break;
-		rc = mdc_format(mdc);
-		mdc_destroy(mdc);
-	}
-	kfree(mdc);
-	return rc;
-}
-
-static int mp_format_mdc0(struct pd_dev *pd, const struct sb_info *sb, struct pmd_state *st)
+/* Write an empty MDC (its first complete snapshot) at @zaddr/@zcnt on @pd. */
+static int mp_format_mdc(struct pd_dev *pd, u64 zone, const u8 *poolid, u32 index,
+			 const u64 zaddr[2], const u32 zcnt[2],
+			 mdc_snapshot_fn *snapshot, void *arg)
 {
 	struct mdc *mdc;
 	int rc;
@@ -292,8 +222,7 @@ static int mp_format_mdc0(struct pd_dev *pd, const struct sb_info *sb, struct pm
 	if (!mdc)
 		return -ENOMEM;
 
-	rc = mdc_init(mdc, pd, mp_zone_bytes(sb->zonepg), sb->poolid, 0,
-		      sb->mdc0_zaddr, sb->mdc0_zcnt, pmd_snapshot, st);
+	rc = mdc_init(mdc, pd, zone, poolid, index, zaddr, zcnt, snapshot, arg);
 	if (!rc) {
 		rc = mdc_format(mdc);
 		mdc_destroy(mdc);
@@ -302,36 +231,156 @@ static int mp_format_mdc0(struct pd_dev *pd, const struct sb_info *sb, struct pm
 	return rc;
 }
 
-/* Resolve create's defaults in place (KEEP -> default). */
-static void mp_params_defaults(struct mpool_params *p)
+/* Format MDC-1..N, then MDC-0 (which lists them). */
+static int mp_format_mdcs(struct pd_dev *pd, const struct sb_info *sb, struct pmd_state *st)
 {
-	if (p->mp_uid == MP_KEEP)
-		p->mp_uid = MP_UID_DEFAULT;
-	if (p->mp_gid == MP_KEEP)
-		p->mp_gid = MP_GID_DEFAULT;
-	if (p->mp_mode == MP_KEEP)
-		p->mp_mode = MP_MODE_DEFAULT;
-	if (p->mp_ra_pages_max == MP_KEEP)
-		p->mp_ra_pages_max = MPOOL_RA_PAGES_MAX;
-	if (p->mp_spare_cap == MP_SPARE_KEEP)
-		p->mp_spare_cap = MPOOL_SPARES_DEFAULT;
-	if (p->mp_spare_stg == MP_SPARE_KEEP)
-		p->mp_spare_stg = MPOOL_SPARES_DEFAULT;
-	if (!p->mp_label[0])
-		strscpy(p->mp_label, MPOOL_LABEL_DEFAULT, sizeof(p->mp_label));
+	u64 zone = mp_zone_bytes(sb->zonepg);
+	int i, rc;
+
+	for (i = 0; i < st->nmdc; i++) {
+		rc = mp_format_mdc(pd, zone, sb->poolid, i + 1, st->mdc[i].zaddr,
+				   st->mdc[i].zcnt, NULL, NULL);
+		if (rc)
+			return rc;
+	}
+	return mp_format_mdc(pd, zone, sb->poolid, 0, sb->mdc0_zaddr, sb->mdc0_zcnt,
+			     pmd_snapshot, st);
+}
+
+/**
+ * struct mp_layout - where create puts the metadata of a new pool
+ * @zonepg:  zone size, in OMF_BLK_SIZE pages
+ * @zonetot: zones on the device
+ * @zone:    zone size, bytes
+ * @sbz:     zones the superblocks take, at zone 0
+ * @mdc0cap: bytes asked for each of MDC-0's logs
+ * @mdcncap: bytes asked for each log of MDC-1..N
+ * @z0:      zones in each of MDC-0's logs (right after the superblocks)
+ * @zn:      zones in each log of MDC-1..N (from the space map)
+ * @nmdc:    MDC-1..N
+ */
+struct mp_layout {
+	u32	zonepg;
+	u32	zonetot;
+	u64	zone;
+	u32	sbz;
+	u64	mdc0cap;
+	u64	mdcncap;
+	u32	z0;
+	u32	zn;
+	u16	nmdc;
+};
+
+/* Size the metadata @params asks for; ENOSPC if it does not fit. */
+static int mp_create_layout(const struct mpool_params *params, const struct pd_dev *pd,
+			    struct mp_layout *l)
+{
+	u64 need;
+
+	l->zone = mp_zone_bytes(l->zonepg);
+	l->sbz = sb_zones(l->zonepg);
+	l->mdc0cap = params->mp_mdc0cap ? (u64)params->mp_mdc0cap << 20 :
+					  max(l->zone, MP_MDC0CAP_MIN);
+	l->mdcncap = params->mp_mdcncap ? (u64)params->mp_mdcncap << 20 :
+					  max(l->zone, MP_MDCNCAP_MIN);
+	l->z0 = DIV_ROUND_UP_ULL(l->mdc0cap, l->zone);
+	l->zn = DIV_ROUND_UP_ULL(l->mdcncap, l->zone);
+	l->nmdc = params->mp_mdcnum ?: MPOOL_MDCNUM_DEFAULT;
+	need = l->sbz + 2ULL * l->z0 + 2ULL * l->nmdc * l->zn;
+	if (need > l->zonetot) {
+		pr_err("%s: %llu zones of metadata do not fit in %u zones\n", pd->name, need,
+		       l->zonetot);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* MDC-0's first state: the pool's configuration and spares. */
+static int mp_create_state(struct pmd_state *st, const struct mpool_params *params,
+			   const struct mp_layout *l)
+{
+	int rc;
+
+	rc = pmd_state_init(st);
+	if (rc)
+		return rc;
+
+	st->pool = (struct pmd_pool_cfg) {
+		.uid = params->mp_uid,
+		.gid = params->mp_gid,
+		.mode = params->mp_mode,
+		.ra_pages_max = params->mp_ra_pages_max,
+		.vma_size_max = mpool_xvm_size_max,
+		.mdcnum = l->nmdc,
+		.mdc_captgt = MPOOL_ROOT_LOG_CAP,
+		.oid = { MP_ROOT_OID1, MP_ROOT_OID2 },
+		.mdc0cap = l->mdc0cap >> 20,
+		.mdcncap = l->mdcncap >> 20,
+	};
+	memcpy(st->pool.utype, &params->mp_utype, sizeof(st->pool.utype));
+	strscpy(st->pool.label, params->mp_label, sizeof(st->pool.label));
+	st->have_pool = true;
+	st->spare[MP_MED_CAPACITY] = params->mp_spare_cap;
+	st->spare[MP_MED_STAGING] = params->mp_spare_stg;
+	return 0;
+}
+
+/* The new pool's superblock (MDC-0 right after it), and its DEVICE record. */
+static int mp_create_sb(struct sb_info *sb, struct pmd_state *st,
+			const struct mpool_params *params, struct pd_dev *pd,
+			const struct pd_prop *prop, const struct mp_layout *l)
+{
+	struct pmd_dev_rec devrec;
+	u8 poolid[16];
+
+	generate_random_uuid(poolid);
+	mp_sb_new(sb, params->mp_name, poolid, pd, prop, MP_MED_CAPACITY, l->zonepg,
+		  l->zonetot);
+	sb->flags = OMF_SB_FLAG_MDC0;
+	sb->mdc0_zaddr[0] = l->sbz;
+	sb->mdc0_zaddr[1] = l->sbz + l->z0;
+	sb->mdc0_zcnt[0] = l->z0;
+	sb->mdc0_zcnt[1] = l->z0;
+	mp_device_rec(sb, &devrec);
+	return pmd_dev_set(st, &devrec);
+}
+
+/*
+ * Place MDC-1..N in a space map of the device that holds the superblocks
+ * and MDC-0 already; @st lists them.  The map is only for placing them.
+ */
+static int mp_create_place_mdcs(struct smap *sm, struct pmd_state *st,
+				const struct sb_info *sb, const struct mp_layout *l)
+{
+	u16 i;
+	int rc;
+
+	rc = smap_init(sm, l->zonetot, st->spare[MP_MED_CAPACITY]);
+	if (rc)
+		return rc;
+	rc = smap_reserve(sm, 0, l->sbz) ?: smap_reserve(sm, l->sbz, 2 * l->z0);
+	for (i = 0; !rc && i < l->nmdc; i++) {
+		struct pmd_mdc_rec *m = &st->mdc[i];
+
+		m->index = i + 1;
+		m->zcnt[0] = l->zn;
+		m->zcnt[1] = l->zn;
+		memcpy(m->devid, sb->devid, sizeof(m->devid));
+		rc = smap_alloc(sm, l->zn, false, &m->zaddr[0]) ?:
+		     smap_alloc(sm, l->zn, false, &m->zaddr[1]);
+		st->nmdc = i + 1;
+	}
+	return rc;
 }
 
 int mp_create(struct mpool_params *params, u32 flags, const struct mp_devlist *dl)
 {
 	const struct pd_prop *prop = &dl->prop[0];
-	u64 zone, mdc0cap, mdcncap, need;
-	u32 zonepg, zonetot, sbz, z0, zn;
-	struct omf_device devrec;
+	struct mp_layout l = {};
 	struct pmd_state st;
 	struct smap sm = {};
 	struct sb_info sb;
 	struct pd_dev pd;
-	u16 nmdc, i;
 	int rc;
 
 	if (dl->n != 1 || prop->pdp_mclassp != MP_MED_CAPACITY)
@@ -343,84 +392,28 @@ int mp_create(struct mpool_params *params, u32 flags, const struct mp_devlist *d
 	mp_params_defaults(params);
 
 	/* The stack address is this operation's holder: unique while we run. */
-	rc = mp_dev_admit(&pd, dl->path[0], &pd, NULL, prop, flags, &zonepg, &zonetot);
+	rc = mp_dev_admit(&pd, dl->path[0], &pd, NULL, prop, flags, &l.zonepg, &l.zonetot);
 	if (rc)
 		return rc;
 
-	zone = mp_zone_bytes(zonepg);
-	sbz = sb_zones(zonepg);
-	mdc0cap = params->mp_mdc0cap ? (u64)params->mp_mdc0cap << 20 : max(zone, MP_MDC0CAP_MIN);
-	mdcncap = params->mp_mdcncap ? (u64)params->mp_mdcncap << 20 : max(zone, MP_MDCNCAP_MIN);
-	z0 = DIV_ROUND_UP_ULL(mdc0cap, zone);
-	zn = DIV_ROUND_UP_ULL(mdcncap, zone);
-	nmdc = params->mp_mdcnum ?: MPOOL_MDCNUM_DEFAULT;
-	need = sbz + 2ULL * z0 + 2ULL * nmdc * zn;
-	if (need > zonetot) {
-		pr_err("%s: %llu zones of metadata do not fit in %u zones\n", pd.name, need,
-		       zonetot);
-		rc = -ENOSPC;
-		goto out_close;
-	}
-
-	rc = pmd_state_init(&st);
+	rc = mp_create_layout(params, &pd, &l);
 	if (rc)
 		goto out_close;
 
-	st.pool = (struct omf_pool) {
-		.uid = params->mp_uid,
-		.gid = params->mp_gid,
-		.mode = params->mp_mode,
-		.ra_pages_max = params->mp_ra_pages_max,
-		.vma_size_max = mpool_xvm_size_max,
-		.mdcnum = nmdc,
-		.mdc_captgt = MPOOL_ROOT_LOG_CAP,
-		.oid = { MP_ROOT_OID1, MP_ROOT_OID2 },
-		.mdc0cap = mdc0cap >> 20,
-		.mdcncap = mdcncap >> 20,
-	};
-	memcpy(st.pool.utype, &params->mp_utype, sizeof(st.pool.utype));
-	strscpy(st.pool.label, params->mp_label, sizeof(st.pool.label));
-	st.have_pool = true;
-	st.spare[MP_MED_CAPACITY] = params->mp_spare_cap;
-	st.spare[MP_MED_STAGING] = params->mp_spare_stg;
+	rc = mp_create_state(&st, params, &l);
+	if (rc)
+		goto out_close;
 
-	{
-		u8 poolid[16];
-
-		generate_random_uuid(poolid);
-		mp_sb_new(&sb, params->mp_name, poolid, &pd, prop, MP_MED_CAPACITY,
-			  zonepg, zonetot);
-	}
-	sb.flags = OMF_SB_FLAG_MDC0;
-	sb.mdc0_zaddr[0] = sbz;
-	sb.mdc0_zaddr[1] = sbz + z0;
-	sb.mdc0_zcnt[0] = z0;
-	sb.mdc0_zcnt[1] = z0;
-	mp_device_rec(&sb, &devrec);
-	rc = pmd_dev_set(&st, &devrec);
+	rc = mp_create_sb(&sb, &st, params, &pd, prop, &l);
 	if (rc)
 		goto out_state;
 
-	rc = smap_init(&sm, zonetot, st.spare[MP_MED_CAPACITY]);
-	if (rc)
-		goto out_state;
-	rc = smap_reserve(&sm, 0, sbz) ?: smap_reserve(&sm, sbz, 2 * z0);
-	for (i = 0; !rc && i < nmdc; i++) {
-		struct omf_mdc *m = &st.mdc[i];
-
-		m->index = i + 1;
-		m->zcnt[0] = zn;
-		m->zcnt[1] = zn;
-		memcpy(m->devid, sb.devid, sizeof(m->devid));
-		rc = smap_alloc(&sm, zn, false, &m->zaddr[0]) ?:
-		     smap_alloc(&sm, zn, false, &m->zaddr[1]);
-		st.nmdc = i + 1;
-	}
+	rc = mp_create_place_mdcs(&sm, &st, &sb, &l);
 	if (rc)
 		goto out_smap;
 
 	/* MDC-1..N, then MDC-0, then the superblocks that make it a pool. */
-	rc = mp_format_mdcs(&pd, zone, sb.poolid, &st) ?: mp_format_mdc0(&pd, &sb, &st);
+	rc = mp_format_mdcs(&pd, &sb, &st);
 	if (rc)
 		goto out_smap;
 
@@ -432,7 +425,7 @@ int mp_create(struct mpool_params *params, u32 flags, const struct mp_devlist *d
 
 	memcpy(&params->mp_poolid, sb.poolid, sizeof(params->mp_poolid));
 	pr_info("created pool %s on %s: %u zones of %llu MiB, %u MDCs\n",
-		params->mp_name, pd.name, zonetot, zone >> 20, nmdc);
+		params->mp_name, pd.name, l.zonetot, l.zone >> 20, l.nmdc);
 out_smap:
 	smap_destroy(&sm);
 out_state:
@@ -442,109 +435,76 @@ out_close:
 	return rc;
 }
 
-static void mp_free(struct mpool *mp)
-{
-	int i;
+/* Reading pools from media (activate, destroy, rename) */
 
-	obj_table_free(mp);
-	if (mp->mdcn) {
-		for (i = 0; i < mp->st.nmdc; i++)
-			mdc_destroy(&mp->mdcn[i]);
-		kfree(mp->mdcn);
-	}
-	mdc_destroy(&mp->mdc0);
-	for (i = 0; i < MP_MED_NUMBER; i++) {
-		struct mp_dev *d = &mp->dev[i];
-
-		smap_destroy(&d->smap);
-		if (d->present)
-			pd_close(&d->pd);
-	}
-	pmd_state_free(&mp->st);
-	kfree(mp);
-}
-
-static bool mp_uuid_active(const u8 *poolid)
-{
-	struct mpool *mp;
-	bool found = false;
-
-	mutex_lock(&mp_pools_lock);
-	list_for_each_entry(mp, &mp_pools, list)
-		if (!memcmp(mp->poolid, poolid, sizeof(mp->poolid)))
-			found = true;
-	mutex_unlock(&mp_pools_lock);
-	return found;
-}
-
-struct mpool *mp_find(const char *name)
-{
-	struct mpool *mp, *found = NULL;
-
-	mutex_lock(&mp_pools_lock);
-	list_for_each_entry(mp, &mp_pools, list)
-		if (!strcmp(mp->name, name))
-			found = mp;
-	mutex_unlock(&mp_pools_lock);
-	return found;
-}
-
-struct mp_replay {
-	struct mpool	*mp;
-	u8		slot;
-};
-
-static int mp_mdcn_replay(void *arg, u16 type, const void *rec, u16 len)
-{
-	struct mp_replay *r = arg;
-
-	return obj_replay(r->mp, r->slot, type, rec, len);
-}
-
-/* The superblocks of the given devices, opened for @holder. */
+/**
+ * struct mp_found - a device named by a management command, and what it holds
+ * @pd:   the device, open
+ * @sb:   its superblock (valid if @copy >= 0)
+ * @copy: the superblock copy @sb came from (sb_read()), or -1 if neither
+ *        copy could be used (destroy --force only)
+ */
 struct mp_found {
 	struct pd_dev	pd;
 	struct sb_info	sb;
 	int		copy;
 };
 
+static void mp_close_devices(struct mp_found *f, int n)
+{
+	while (n-- > 0)
+		pd_close(&f[n].pd);
+}
+
+/* Say why @pd's superblocks cannot be used; the errno the command returns. */
+static int mp_sb_refused(const struct pd_dev *pd, int rc)
+{
+	switch (rc) {
+	case -ENOMSG:
+		pr_err("%s holds no mpool superblock\n", pd->name);
+		return -EINVAL;
+	case -EBADMSG:
+		pr_err("%s: both superblock copies are corrupt\n", pd->name);
+		break;
+	case -EPROTONOSUPPORT:
+		pr_err("%s: superblock format is not version %u\n", pd->name, OMF_SB_VERSION);
+		break;
+	}
+	return rc;
+}
+
+/*
+ * Open every device of @dl for @holder and read its superblock into @f.
+ * A device whose superblocks cannot be used fails the whole call, unless
+ * @any_content: then only a failure to read the device at all (EIO, ENOMEM)
+ * does, and a device with no usable superblock gets @copy -1 (destroy
+ * --force erases those too).  On failure no device is left open.
+ */
 static int mp_read_devices(const struct mp_devlist *dl, void *holder, struct mp_found *f,
-			   bool tolerate)
+			   bool any_content)
 {
 	int i, rc;
 
 	for (i = 0; i < dl->n; i++) {
 		rc = pd_open(&f[i].pd, dl->path[i], holder);
-		if (rc)
-			goto fail;
+		if (rc) {
+			mp_close_devices(f, i);
+			return rc;
+		}
+
 		rc = sb_read(&f[i].pd, &f[i].sb, &f[i].copy);
-		if (rc == -ENOMSG && !tolerate) {
-			pr_err("%s holds no mpool superblock\n", f[i].pd.name);
-			rc = -EINVAL;
-		} else if (rc == -EBADMSG && !tolerate) {
-			pr_err("%s: both superblock copies are corrupt\n", f[i].pd.name);
-		} else if (rc == -EPROTONOSUPPORT && !tolerate) {
-			pr_err("%s: superblock format is not version %u\n", f[i].pd.name,
-			       OMF_SB_VERSION);
-		}
-		if (rc && !(tolerate && rc != -EIO && rc != -ENOMEM)) {
-			i++;
-			goto fail;
-		}
-		if (rc)
+		if (!rc)
+			continue;
+		if (any_content && rc != -EIO && rc != -ENOMEM) {
 			f[i].copy = -1;
+			continue;
+		}
+		if (!any_content)
+			rc = mp_sb_refused(&f[i].pd, rc);
+		mp_close_devices(f, i + 1);
+		return rc;
 	}
 	return 0;
-fail:
-	while (i-- > 0)
-		pd_close(&f[i].pd);
-	return rc;
-}
-
-static void mp_close_devices(struct mp_found *f, int n)
-{
-	while (n-- > 0)
-		pd_close(&f[n].pd);
 }
 
 /* The given superblocks describe one pool, named @name unless NULL. */
@@ -578,7 +538,22 @@ static int mp_check_one_pool(const struct mp_found *f, int n, const char *name)
 	return 0;
 }
 
-static int mp_load_mdcs(struct mpool *mp, u32 flags)
+/* Activate */
+
+struct mp_replay {
+	struct mpool	*mp;
+	u8		slot;
+};
+
+static int mp_mdcn_replay(void *arg, u16 type, const void *rec, u16 len)
+{
+	struct mp_replay *r = arg;
+
+	return obj_replay(r->mp, r->slot, type, rec, len);
+}
+
+/* Reserve MDC-1..N's zones and replay each into the object table. */
+static int mp_load_mdcs(struct mpool *mp)
 {
 	struct pmd_state *st = &mp->st;
 	int i, c, rc;
@@ -588,7 +563,7 @@ static int mp_load_mdcs(struct mpool *mp, u32 flags)
 		return -ENOMEM;
 
 	for (i = 0; i < st->nmdc; i++) {
-		struct omf_mdc *m = &st->mdc[i];
+		struct pmd_mdc_rec *m = &st->mdc[i];
 		struct mp_dev *d = NULL;
 
 		for (c = 0; c < MP_MED_NUMBER; c++)
@@ -634,14 +609,17 @@ static int mp_root_mlogs(struct mpool *mp)
 	return rc;
 }
 
-/* Check MDC-0's device list against the devices we opened. */
+/*
+ * Check MDC-0's device list against the devices we opened.  With FORCE in
+ * @flags a device MDC-0 lists may be missing (the pool runs faulted).
+ */
 static int mp_reconcile(struct mpool *mp, u32 flags)
 {
 	struct pmd_state *st = &mp->st;
 	int i, c;
 
 	for (i = 0; i < st->ndev; i++) {
-		struct omf_device *r = &st->dev[i];
+		struct pmd_dev_rec *r = &st->dev[i];
 		struct mp_dev *d = &mp->dev[r->mclass];
 
 		if (!d->present || memcmp(d->sb.devid, r->devid, 16)) {
@@ -668,23 +646,10 @@ static int mp_reconcile(struct mpool *mp, u32 flags)
 	return 0;
 }
 
-/* The node's owner and the label, where @p does not say "keep". */
-static void mp_cfg_merge(struct omf_pool *cfg, const struct mpool_params *p)
-{
-	if (p->mp_uid != MP_KEEP)
-		cfg->uid = p->mp_uid;
-	if (p->mp_gid != MP_KEEP)
-		cfg->gid = p->mp_gid;
-	if (p->mp_mode != MP_KEEP)
-		cfg->mode = p->mp_mode;
-	if (p->mp_label[0])
-		strscpy(cfg->label, p->mp_label, sizeof(cfg->label));
-}
-
 /* Apply the uid, gid, mode and label that activate may carry. */
 static int mp_activate_overrides(struct mpool *mp, const struct mpool_params *p)
 {
-	struct omf_pool cfg = mp->st.pool;
+	struct pmd_pool_cfg cfg = mp->st.pool;
 	int rc;
 
 	mp_cfg_merge(&cfg, p);
@@ -697,56 +662,82 @@ static int mp_activate_overrides(struct mpool *mp, const struct mpool_params *p)
 	return rc;
 }
 
-int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist *dl,
-		struct mpool **mpp)
+static struct mpool *mp_alloc(void)
 {
-	struct mp_found *f;
 	struct mpool *mp;
-	struct mp_dev *d0 = NULL;
-	int i, c, rc, mdc0 = 0;
-
-	if (dl->n < 1 || dl->n > MP_MED_NUMBER)
-		return -EINVAL;
-	rc = mp_params_check(params);
-	if (rc)
-		return rc;
+	int rc;
 
 	mp = kzalloc(sizeof(*mp), GFP_KERNEL);
-	f = kcalloc(dl->n, sizeof(*f), GFP_KERNEL);
-	if (!mp || !f) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
+	if (!mp)
+		return ERR_PTR(-ENOMEM);
 	mutex_init(&mp->lock);
 	INIT_LIST_HEAD(&mp->list);
 	obj_table_init(&mp->objs);
 	rc = pmd_state_init(&mp->st);
-	if (rc)
-		goto out_free;
+	if (rc) {
+		pmd_state_free(&mp->st);
+		kfree(mp);
+		return ERR_PTR(rc);
+	}
+	return mp;
+}
 
-	rc = mp_read_devices(dl, mp, f, false);
-	if (rc)
-		goto out_free;
-	rc = mp_check_one_pool(f, dl->n, params->mp_name);
-	for (i = 0; !rc && i < dl->n; i++) {
+/* Undo mp_alloc() and everything activation did since: media untouched. */
+static void mp_free(struct mpool *mp)
+{
+	int i;
+
+	obj_table_free(mp);
+	if (mp->mdcn) {
+		for (i = 0; i < mp->st.nmdc; i++)
+			mdc_destroy(&mp->mdcn[i]);
+		kfree(mp->mdcn);
+	}
+	mdc_destroy(&mp->mdc0);
+	for (i = 0; i < MP_MED_NUMBER; i++) {
+		struct mp_dev *d = &mp->dev[i];
+
+		smap_destroy(&d->smap);
+		if (d->present)
+			pd_close(&d->pd);
+	}
+	pmd_state_free(&mp->st);
+	kfree(mp);
+}
+
+/*
+ * The superblocks read describe one pool named @name, whose devices all
+ * fit their geometry, exactly one of which holds MDC-0, and which is not
+ * active already.
+ */
+static int mp_check_members(const struct mp_found *f, int n, const char *name)
+{
+	int i, rc, mdc0 = 0;
+
+	rc = mp_check_one_pool(f, n, name);
+	for (i = 0; !rc && i < n; i++) {
 		if (f[i].sb.mclass >= MP_MED_NUMBER || f[i].pd.lbs > OMF_BLK_SIZE ||
 		    f[i].pd.size < (u64)f[i].sb.zonetot * mp_zone_bytes(f[i].sb.zonepg))
 			rc = -EINVAL;
 		if (f[i].sb.flags & OMF_SB_FLAG_MDC0)
 			mdc0++;
 	}
-	if (!rc && mdc0 != 1) {
-		pr_err("pool %s: %d of the given devices hold MDC-0\n", params->mp_name, mdc0);
-		rc = -EINVAL;
+	if (rc)
+		return rc;
+	if (mdc0 != 1) {
+		pr_err("pool %s: %d of the given devices hold MDC-0\n", name, mdc0);
+		return -EINVAL;
 	}
-	if (!rc && mp_uuid_active(f[0].sb.poolid))
-		rc = -EBUSY;
-	if (rc) {
-		mp_close_devices(f, dl->n);
-		goto out_free;
-	}
+	return mp_uuid_active(f[0].sb.poolid) ? -EBUSY : 0;
+}
 
-	/* The pool owns the devices from here; mp_free() closes them. */
+/* Hand the devices over to @mp (mp_free() closes them); MDC-0's device. */
+static struct mp_dev *mp_adopt_devices(struct mpool *mp, const struct mp_found *f,
+				       const struct mp_devlist *dl, const char *name)
+{
+	struct mp_dev *d0 = NULL;
+	int i;
+
 	for (i = 0; i < dl->n; i++) {
 		struct mp_dev *d = &mp->dev[f[i].sb.mclass];
 
@@ -757,8 +748,15 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 		if (d->sb.flags & OMF_SB_FLAG_MDC0)
 			d0 = d;
 	}
-	strscpy(mp->name, params->mp_name, sizeof(mp->name));
+	strscpy(mp->name, name, sizeof(mp->name));
 	memcpy(mp->poolid, d0->sb.poolid, sizeof(mp->poolid));
+	return d0;
+}
+
+/* Replay MDC-0 (on @d0) into mp->st; it must describe the pool. */
+static int mp_load_mdc0(struct mpool *mp, struct mp_dev *d0)
+{
+	int rc;
 
 	rc = mdc_init(&mp->mdc0, &d0->pd, mp_zone_bytes(d0->sb.zonepg), mp->poolid, 0,
 		      d0->sb.mdc0_zaddr, d0->sb.mdc0_zcnt, pmd_snapshot, &mp->st);
@@ -766,30 +764,34 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 		rc = mdc_load(&mp->mdc0, pmd_replay, &mp->st);
 	if (!rc && !mp->st.have_pool)
 		rc = -EBADMSG;
-	if (!rc)
-		rc = mp_reconcile(mp, flags);
+	return rc;
+}
+
+/* A space map per device, with its superblocks (and MDC-0) reserved. */
+static int mp_init_smaps(struct mpool *mp, struct mp_dev *d0)
+{
+	int c, rc = 0;
+
 	for (c = 0; !rc && c < MP_MED_NUMBER; c++) {
 		struct mp_dev *d = &mp->dev[c];
-		u32 sbz;
 
 		if (!d->present)
 			continue;
-		sbz = sb_zones(d->sb.zonepg);
 		rc = smap_init(&d->smap, d->sb.zonetot, mp->st.spare[c]) ?:
-		     smap_reserve(&d->smap, 0, sbz);
+		     smap_reserve(&d->smap, 0, sb_zones(d->sb.zonepg));
 		if (!rc && d == d0)
 			rc = smap_reserve(&d->smap, d->sb.mdc0_zaddr[0], d->sb.mdc0_zcnt[0]) ?:
 			     smap_reserve(&d->smap, d->sb.mdc0_zaddr[1], d->sb.mdc0_zcnt[1]);
 	}
-	if (!rc)
-		rc = mp_load_mdcs(mp, flags);
-	if (!rc && mp->dev[MP_MED_CAPACITY].present)
-		rc = mp_root_mlogs(mp);
-	if (rc)
-		goto out_pool;
+	return rc;
+}
 
-	/* Repair a copy 0 that could not be used. */
-	for (i = 0; i < dl->n; i++) {
+/* Rewrite every superblock copy 0 that could not be used; a failure is only noted. */
+static void mp_repair_sbs(struct mpool *mp, const struct mp_found *f, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
 		struct mp_dev *d = &mp->dev[f[i].sb.mclass];
 
 		if (f[i].copy != 1)
@@ -800,6 +802,61 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 		else
 			pr_notice("%s: superblock copy 0 rewritten from copy 1\n", d->pd.name);
 	}
+}
+
+int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist *dl,
+		struct mpool **mpp)
+{
+	struct mp_found *f;
+	struct mp_dev *d0;
+	struct mpool *mp;
+	int rc;
+
+	if (dl->n < 1 || dl->n > MP_MED_NUMBER)
+		return -EINVAL;
+	rc = mp_params_check(params);
+	if (rc)
+		return rc;
+
+	f = kcalloc(dl->n, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mp = mp_alloc();
+	if (IS_ERR(mp)) {
+		rc = PTR_ERR(mp);
+		goto out_found;
+	}
+
+	rc = mp_read_devices(dl, mp, f, false);
+	if (rc)
+		goto out_state;
+	rc = mp_check_members(f, dl->n, params->mp_name);
+	if (rc) {
+		mp_close_devices(f, dl->n);
+		goto out_state;
+	}
+
+	/* The pool owns the devices from here; mp_free() closes them. */
+	d0 = mp_adopt_devices(mp, f, dl, params->mp_name);
+	rc = mp_load_mdc0(mp, d0);
+	if (rc)
+		goto out_pool;
+	rc = mp_reconcile(mp, flags);
+	if (rc)
+		goto out_pool;
+	rc = mp_init_smaps(mp, d0);
+	if (rc)
+		goto out_pool;
+	rc = mp_load_mdcs(mp);
+	if (rc)
+		goto out_pool;
+	if (mp->dev[MP_MED_CAPACITY].present) {
+		rc = mp_root_mlogs(mp);
+		if (rc)
+			goto out_pool;
+	}
+
+	mp_repair_sbs(mp, f, dl->n);
 
 	mutex_lock(&mp->lock);
 	rc = mp_activate_overrides(mp, params);
@@ -807,10 +864,7 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 	if (rc)
 		goto out_pool;
 
-	mutex_lock(&mp_pools_lock);
-	list_add_tail(&mp->list, &mp_pools);
-	mutex_unlock(&mp_pools_lock);
-
+	mp_registry_add(mp);
 	mp_params_get(mp, params);
 	kfree(f);
 	*mpp = mp;
@@ -819,12 +873,11 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 
 out_pool:
 	mp_free(mp);
-	kfree(f);
-	return rc;
-out_free:
-	if (mp)
-		pmd_state_free(&mp->st);
+	goto out_found;
+out_state:
+	pmd_state_free(&mp->st);
 	kfree(mp);
+out_found:
 	kfree(f);
 	return rc;
 }
@@ -832,13 +885,12 @@ out_free:
 /* Every record is durable already (appends are synchronous): just let go. */
 void mp_deactivate(struct mpool *mp)
 {
-	mutex_lock(&mp_pools_lock);
-	list_del_init(&mp->list);
-	mutex_unlock(&mp_pools_lock);
-
+	mp_registry_del(mp);
 	pr_info("deactivated pool %s\n", mp->name);
 	mp_free(mp);
 }
+
+/* Destroy and rename */
 
 /*
  * Check, before an active pool is taken down to be destroyed, that @dl names
@@ -930,311 +982,5 @@ int mp_rename(const char *newname, u32 flags, const struct mp_devlist *dl)
 		pr_info("renamed pool on %s to %s\n", f[0].pd.name, newname);
 
 	mp_close_devices(f, dl->n);
-	return rc;
-}
-
-/* Callers hold mp->lock. */
-static void mp_params_fill(struct mpool *mp, struct mpool_params *p)
-{
-	const struct omf_pool *cfg = &mp->st.pool;
-	int c;
-
-	memset(p, 0, sizeof(*p));
-	memcpy(&p->mp_poolid, mp->poolid, sizeof(p->mp_poolid));
-	p->mp_uid = cfg->uid;
-	p->mp_gid = cfg->gid;
-	p->mp_mode = cfg->mode;
-	p->mp_stat = MPOOL_STAT_OPTIMAL;
-	for (c = 0; c < mp->st.ndev; c++)
-		if (!mp->dev[mp->st.dev[c].mclass].present)
-			p->mp_stat = MPOOL_STAT_FAULTED;
-	p->mp_spare_cap = mp->st.spare[MP_MED_CAPACITY];
-	p->mp_spare_stg = mp->st.spare[MP_MED_STAGING];
-	p->mp_mdc_captgt = cfg->mdc_captgt;
-	p->mp_oidv[0] = cfg->oid[0];
-	p->mp_oidv[1] = cfg->oid[1];
-	p->mp_ra_pages_max = cfg->ra_pages_max;
-	p->mp_vma_size_max = cfg->vma_size_max;
-	for (c = 0; c < MP_MED_NUMBER; c++)
-		if (mp->dev[c].present)
-			p->mp_mblocksz[c] = mp_zone_bytes(mp->dev[c].sb.zonepg) >> 20;
-	p->mp_mdc0cap = cfg->mdc0cap;
-	p->mp_mdcncap = cfg->mdcncap;
-	p->mp_mdcnum = mp->st.nmdc;
-	memcpy(&p->mp_utype, cfg->utype, sizeof(p->mp_utype));
-	strscpy(p->mp_label, cfg->label, sizeof(p->mp_label));
-	strscpy(p->mp_name, mp->name, sizeof(p->mp_name));
-}
-
-void mp_params_get(struct mpool *mp, struct mpool_params *p)
-{
-	mutex_lock(&mp->lock);
-	mp_params_fill(mp, p);
-	mutex_unlock(&mp->lock);
-}
-
-/* Apply every field that is not "keep", durably; fill @p with the result. */
-int mp_params_set(struct mpool *mp, struct mpool_params *p)
-{
-	static const u8 zero_utype[16];
-	struct omf_pool cfg;
-	u8 spare[MP_MED_NUMBER];
-	int c, rc;
-
-	rc = mp_params_check(p);
-	if (rc)
-		return rc;
-
-	mutex_lock(&mp->lock);
-	cfg = mp->st.pool;
-	mp_cfg_merge(&cfg, p);
-	if (p->mp_ra_pages_max != MP_KEEP)
-		cfg.ra_pages_max = p->mp_ra_pages_max;
-	if (memcmp(&p->mp_utype, zero_utype, sizeof(zero_utype)))
-		memcpy(cfg.utype, &p->mp_utype, sizeof(cfg.utype));
-
-	if (memcmp(&cfg, &mp->st.pool, sizeof(cfg))) {
-		rc = pmd_log_pool(&mp->mdc0, &cfg);
-		if (rc)
-			goto out;
-		mp->st.pool = cfg;
-	}
-
-	spare[MP_MED_CAPACITY] = p->mp_spare_cap;
-	spare[MP_MED_STAGING] = p->mp_spare_stg;
-	for (c = 0; c < MP_MED_NUMBER; c++) {
-		if (spare[c] == MP_SPARE_KEEP || spare[c] == mp->st.spare[c])
-			continue;
-		rc = pmd_log_spare(&mp->mdc0, c, spare[c]);
-		if (rc)
-			goto out;
-		mp->st.spare[c] = spare[c];
-		if (mp->dev[c].present)
-			smap_set_spare(&mp->dev[c].smap, spare[c]);
-	}
-out:
-	mp_params_fill(mp, p);
-	mutex_unlock(&mp->lock);
-	return rc;
-}
-
-static void mp_usage_add(struct mpool_usage *u, struct mp_dev *d)
-{
-	u64 zone = mp_zone_bytes(d->sb.zonepg);
-	struct smap_usage s;
-
-	smap_usage(&d->smap, &s);
-	u->mpu_total += s.total * zone;
-	u->mpu_usable += s.usable * zone;
-	u->mpu_fusable += (s.usable > s.used ? s.usable - s.used : 0) * zone;
-	u->mpu_used += s.used * zone;
-	u->mpu_spare += s.spare * zone;
-	u->mpu_fspare += (s.spare > s.spare_used ? s.spare - s.spare_used : 0) * zone;
-}
-
-/* Callers hold mp->lock. */
-static void mp_mclass_fill(struct mpool *mp, int c, struct mpool_mclass_xprops *x)
-{
-	struct mp_dev *d = &mp->dev[c];
-
-	memset(x, 0, sizeof(*x));
-	x->mc_devtype = d->sb.devtype;
-	x->mc_mclass = c;
-	x->mc_sectorsz = d->sb.sectorsz;
-	x->mc_spare = mp->st.spare[c];
-	x->mc_zonepg = d->sb.zonepg;
-	x->mc_features = d->sb.features;
-	mp_usage_add(&x->mc_usage, d);
-}
-
-void mp_props_get(struct mpool *mp, struct mpioc_prop *prop)
-{
-	struct mpool_xprops *xp = &prop->pr_xprops;
-	int c, i = 0;
-
-	memset(prop, 0, sizeof(*prop));
-	mutex_lock(&mp->lock);
-	mp_params_fill(mp, &xp->ppx_params);
-	for (c = 0; c < MP_MED_NUMBER; c++) {
-		xp->ppx_drive_spares[c] = mp->st.spare[c];
-		xp->ppx_pd_mclassv[c] = MP_MED_INVALID;
-	}
-	for (c = 0; c < mp->st.ndev; c++)
-		if (!mp->dev[mp->st.dev[c].mclass].present)
-			xp->ppx_uacnt[mp->st.dev[c].mclass]++;
-	for (c = 0; c < MP_MED_NUMBER; c++) {
-		struct mp_dev *d = &mp->dev[c];
-
-		if (!d->present)
-			continue;
-		xp->ppx_pd_mclassv[i] = c;
-		strscpy(xp->ppx_pd_namev[i], d->pd.name, sizeof(xp->ppx_pd_namev[i]));
-		i++;
-		mp_usage_add(&prop->pr_usage, d);
-		mp_mclass_fill(mp, c, &prop->pr_mcxv[prop->pr_mcxc++]);
-	}
-	mutex_unlock(&mp->lock);
-
-	spin_lock(&mp->objs.stats_lock);
-	prop->pr_usage.mpu_mblock_alen = mp->objs.mblock_alen;
-	prop->pr_usage.mpu_mblock_wlen = mp->objs.mblock_wlen;
-	prop->pr_usage.mpu_mlog_alen = mp->objs.mlog_alen;
-	prop->pr_usage.mpu_mblock_cnt = mp->objs.mblock_cnt;
-	prop->pr_usage.mpu_mlog_cnt = mp->objs.mlog_cnt;
-	prop->pr_usage.mpu_alen = mp->objs.mblock_alen + mp->objs.mlog_alen;
-	prop->pr_usage.mpu_wlen = mp->objs.mblock_wlen;
-	spin_unlock(&mp->objs.stats_lock);
-}
-
-/* Fill up to @max entries (in the caller's buffer) for every active pool. */
-int mp_list_props(struct mpioc_prop *props, u32 max)
-{
-	struct mpool *mp;
-	u32 n = 0;
-
-	mutex_lock(&mp_pools_lock);
-	list_for_each_entry(mp, &mp_pools, list) {
-		if (n == max)
-			break;
-		mp_props_get(mp, &props[n++]);
-	}
-	mutex_unlock(&mp_pools_lock);
-	return n;
-}
-
-int mp_devprops_get(struct mpool *mp, const char *name, struct mpool_devprops *dp)
-{
-	int c, rc = -ENOENT;
-
-	mutex_lock(&mp->lock);
-	for (c = 0; c < MP_MED_NUMBER; c++) {
-		struct mp_dev *d = &mp->dev[c];
-		struct mpool_usage u = {};
-
-		if (!d->present || strcmp(d->pd.name, name))
-			continue;
-		mp_usage_add(&u, d);
-		memset(dp, 0, sizeof(*dp));
-		memcpy(&dp->pdp_devid, d->sb.devid, sizeof(dp->pdp_devid));
-		dp->pdp_mclassp = c;
-		dp->pdp_status = PD_STAT_ONLINE;
-		dp->pdp_total = u.mpu_total;
-		dp->pdp_avail = u.mpu_total;
-		dp->pdp_spare = u.mpu_spare;
-		dp->pdp_fspare = u.mpu_fspare;
-		dp->pdp_usable = u.mpu_usable;
-		dp->pdp_fusable = u.mpu_fusable;
-		dp->pdp_used = u.mpu_used;
-		rc = 0;
-	}
-	mutex_unlock(&mp->lock);
-	return rc;
-}
-
-/* Fill up to @max classes if @xv; return how many classes have a device. */
-u32 mp_mclass_get(struct mpool *mp, struct mpool_mclass_xprops *xv, u32 max)
-{
-	u32 n = 0;
-	int c;
-
-	mutex_lock(&mp->lock);
-	for (c = 0; c < MP_MED_NUMBER; c++) {
-		if (!mp->dev[c].present)
-			continue;
-		if (xv && n < max)
-			mp_mclass_fill(mp, c, &xv[n]);
-		n++;
-	}
-	mutex_unlock(&mp->lock);
-	return n;
-}
-
-int mp_drive_add(struct mpool *mp, u32 flags, const char *path, const struct pd_prop *prop)
-{
-	u8 c = prop->pdp_mclassp;
-	struct omf_device rec;
-	struct mp_dev *d;
-	struct sb_info sb;
-	struct pd_dev pd;
-	struct smap sm = {};
-	u32 zonepg, zonetot;
-	int i, rc;
-
-	if (c >= MP_MED_NUMBER)
-		return -EINVAL;
-
-	mutex_lock(&mp->lock);
-	d = &mp->dev[c];
-	rc = d->present ? -EEXIST : 0;
-	for (i = 0; !rc && i < mp->st.ndev; i++)
-		if (mp->st.dev[i].mclass == c)
-			rc = -EEXIST;
-	if (rc)
-		goto out_unlock;
-
-	rc = mp_dev_admit(&pd, path, mp, mp, prop, flags, &zonepg, &zonetot);
-	if (rc)
-		goto out_unlock;
-
-	mp_sb_new(&sb, mp->name, mp->poolid, &pd, prop, c, zonepg, zonetot);
-	rc = smap_init(&sm, zonetot, mp->st.spare[c]) ?:
-	     smap_reserve(&sm, 0, sb_zones(zonepg));
-	if (rc)
-		goto out_smap;
-
-	/* Superblock first, then the record that makes it part of the pool. */
-	rc = sb_write(&pd, &sb);
-	if (rc)
-		goto out_smap;
-	mp_device_rec(&sb, &rec);
-	rc = pmd_log_device(&mp->mdc0, &rec);
-	if (rc) {
-		sb_erase(&pd);
-		goto out_smap;
-	}
-	rc = pmd_dev_set(&mp->st, &rec);
-	if (WARN_ON(rc))
-		goto out_smap;
-
-	d->present = true;
-	d->pd = pd;
-	d->sb = sb;
-	d->smap = sm;
-	d->optiosz = mp_optiosz(prop);
-	pr_info("pool %s: added %s to the %s class\n", mp->name, pd.name,
-		c == MP_MED_STAGING ? "staging" : "capacity");
-	mutex_unlock(&mp->lock);
-	return 0;
-
-out_smap:
-	smap_destroy(&sm);
-	pd_close(&pd);
-out_unlock:
-	mutex_unlock(&mp->lock);
-	return rc;
-}
-
-/* The spare percent of the media class of device @devname. */
-int mp_spare_set(struct mpool *mp, const char *devname, u32 pct)
-{
-	int c, rc = -ENOENT;
-
-	if (pct > 100)
-		return -EINVAL;
-
-	mutex_lock(&mp->lock);
-	for (c = 0; c < MP_MED_NUMBER; c++) {
-		struct mp_dev *d = &mp->dev[c];
-
-		if (!d->present || strcmp(d->pd.name, devname))
-			continue;
-		rc = mp->st.spare[c] == pct ? 0 : pmd_log_spare(&mp->mdc0, c, pct);
-		if (!rc) {
-			mp->st.spare[c] = pct;
-			smap_set_spare(&d->smap, pct);
-		}
-		break;
-	}
-	mutex_unlock(&mp->lock);
 	return rc;
 }

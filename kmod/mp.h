@@ -5,6 +5,10 @@
  * active pool.  Callers (mpctl) serialize the management operations with
  * one lock; each active pool protects its own state with mp->lock.
  *
+ * Implemented in three files sharing mp_private.h: mp.c (lifecycle),
+ * mp_registry.c (the active pools) and mp_props.c (parameters, properties,
+ * devices and spares of an active pool).
+ *
  * Lock order: mpctl's management lock, then mp_pools_lock (the registry),
  * then mp->lock, then an MDC's lock, then a space map's lock.
  */

@@ -2,61 +2,31 @@
 /*
  * omf: packing and unpacking of everything mpool keeps on media.
  *
- * Checksums are CRC32C through the crypto API ("crc32c" shash), which
- * yields the standard value (initial ~0, final xor ~0) as a little-endian
- * word: the function libblkid uses to check the superblock.  The transform
- * is allocated once at load and shared; each call uses its own descriptor
- * on the stack, so no lock is needed.
+ * Checksums are the standard CRC32C (initial ~0, final xor ~0), stored as
+ * a little-endian word: the function libblkid uses to check the superblock.
+ * The kernel's CRC32C library call (mpool_crc32c(), compat.h) is the raw
+ * update, seeded by its caller and not inverted, so omf_crc3() seeds it
+ * with ~0 and inverts the result.
+ * It keeps no state of its own here: no setup, no lock.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
-#include <crypto/hash.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "omf.h"
-
-static struct crypto_shash *omf_crc_tfm;
-
-int omf_init(void)
-{
-	omf_crc_tfm = crypto_alloc_shash("crc32c", 0, 0);
-	if (IS_ERR(omf_crc_tfm)) {
-		int rc = PTR_ERR(omf_crc_tfm);
-
-		omf_crc_tfm = NULL;
-		pr_err("cannot get a crc32c transform: %d\n", rc);
-		return rc;
-	}
-	return 0;
-}
-
-void omf_exit(void)
-{
-	crypto_free_shash(omf_crc_tfm);
-	omf_crc_tfm = NULL;
-}
 
 /* CRC32C over up to three pieces, as if they were contiguous. */
 static u32 omf_crc3(const void *a, size_t alen, const void *b, size_t blen,
 		    const void *c, size_t clen)
 {
-	SHASH_DESC_ON_STACK(desc, omf_crc_tfm);
-	u8 out[4];
+	u32 crc = mpool_crc32c(~0U, a, alen);
 
-	desc->tfm = omf_crc_tfm;
-	crypto_shash_init(desc);
-	crypto_shash_update(desc, a, alen);
 	if (blen)
-		crypto_shash_update(desc, b, blen);
+		crc = mpool_crc32c(crc, b, blen);
 	if (clen)
-		crypto_shash_update(desc, c, clen);
-	crypto_shash_final(desc, out);
-	shash_desc_zero(desc);
-
-	return get_unaligned_le32(out);
+		crc = mpool_crc32c(crc, c, clen);
+	return ~crc;
 }
 
 u32 omf_crc32c(const void *buf, size_t len)
@@ -332,7 +302,7 @@ struct omf_rec_cend {
 	__le32	rsvd;
 } __packed;
 
-u16 omf_pool_pack(const struct omf_pool *p, void *buf)
+u16 omf_pool_pack(const struct pmd_pool_cfg *p, void *buf)
 {
 	struct omf_rec_pool *r = buf;
 
@@ -353,7 +323,7 @@ u16 omf_pool_pack(const struct omf_pool *p, void *buf)
 	return sizeof(*r);
 }
 
-int omf_pool_unpack(const void *buf, u16 len, struct omf_pool *p)
+int omf_pool_unpack(const void *buf, u16 len, struct pmd_pool_cfg *p)
 {
 	const struct omf_rec_pool *r = buf;
 
@@ -376,7 +346,7 @@ int omf_pool_unpack(const void *buf, u16 len, struct omf_pool *p)
 	return 0;
 }
 
-u16 omf_device_pack(const struct omf_device *d, void *buf)
+u16 omf_device_pack(const struct pmd_dev_rec *d, void *buf)
 {
 	struct omf_rec_device *r = buf;
 
@@ -392,7 +362,7 @@ u16 omf_device_pack(const struct omf_device *d, void *buf)
 	return sizeof(*r);
 }
 
-int omf_device_unpack(const void *buf, u16 len, struct omf_device *d)
+int omf_device_unpack(const void *buf, u16 len, struct pmd_dev_rec *d)
 {
 	const struct omf_rec_device *r = buf;
 
@@ -409,7 +379,7 @@ int omf_device_unpack(const void *buf, u16 len, struct omf_device *d)
 	return 0;
 }
 
-u16 omf_spare_pack(const struct omf_spare *s, void *buf)
+u16 omf_spare_pack(const struct pmd_spare_rec *s, void *buf)
 {
 	struct omf_rec_spare *r = buf;
 
@@ -419,7 +389,7 @@ u16 omf_spare_pack(const struct omf_spare *s, void *buf)
 	return sizeof(*r);
 }
 
-int omf_spare_unpack(const void *buf, u16 len, struct omf_spare *s)
+int omf_spare_unpack(const void *buf, u16 len, struct pmd_spare_rec *s)
 {
 	const struct omf_rec_spare *r = buf;
 
@@ -430,7 +400,7 @@ int omf_spare_unpack(const void *buf, u16 len, struct omf_spare *s)
 	return 0;
 }
 
-u16 omf_mdc_pack(const struct omf_mdc *m, void *buf)
+u16 omf_mdc_pack(const struct pmd_mdc_rec *m, void *buf)
 {
 	struct omf_rec_mdc *r = buf;
 
@@ -444,7 +414,7 @@ u16 omf_mdc_pack(const struct omf_mdc *m, void *buf)
 	return sizeof(*r);
 }
 
-int omf_mdc_unpack(const void *buf, u16 len, struct omf_mdc *m)
+int omf_mdc_unpack(const void *buf, u16 len, struct pmd_mdc_rec *m)
 {
 	const struct omf_rec_mdc *r = buf;
 
@@ -459,7 +429,7 @@ int omf_mdc_unpack(const void *buf, u16 len, struct omf_mdc *m)
 	return 0;
 }
 
-u16 omf_cstart_pack(const struct omf_cstart *c, void *buf)
+u16 omf_cstart_pack(const struct mdc_cstart_rec *c, void *buf)
 {
 	struct omf_rec_cstart *r = buf;
 
@@ -470,7 +440,7 @@ u16 omf_cstart_pack(const struct omf_cstart *c, void *buf)
 	return sizeof(*r);
 }
 
-int omf_cstart_unpack(const void *buf, u16 len, struct omf_cstart *c)
+int omf_cstart_unpack(const void *buf, u16 len, struct mdc_cstart_rec *c)
 {
 	const struct omf_rec_cstart *r = buf;
 
@@ -502,7 +472,7 @@ struct omf_rec_oid {
 } __packed;
 static_assert(sizeof(struct omf_rec_oid) == 16);
 
-u16 omf_obj_pack(const struct omf_obj *o, void *buf)
+u16 omf_obj_pack(const struct pmd_obj_rec *o, void *buf)
 {
 	struct omf_rec_obj *r = buf;
 
@@ -518,7 +488,7 @@ u16 omf_obj_pack(const struct omf_obj *o, void *buf)
 	return sizeof(*r);
 }
 
-int omf_obj_unpack(const void *buf, u16 len, struct omf_obj *o)
+int omf_obj_unpack(const void *buf, u16 len, struct pmd_obj_rec *o)
 {
 	const struct omf_rec_obj *r = buf;
 

@@ -20,7 +20,12 @@
 /* The largest record payload this format defines, with room to grow. */
 #define OMF_REC_MAX		512
 
-/* In-memory forms. */
+/*
+ * Decoded forms.  What the codec below turns media bytes into and back:
+ * plain host-endian structures that nothing writes to media as they are.
+ * Each is named after the component that owns it (pmd: MDC-0 and the
+ * object records; mdc: the compaction marker).
+ */
 
 /**
  * struct sb_info - a superblock, decoded
@@ -46,7 +51,8 @@ struct sb_info {
 	u32	mdc0_zcnt[2];
 };
 
-struct omf_pool {
+/* The pool's configuration: MDC-0's POOL record. */
+struct pmd_pool_cfg {
 	u32	uid;
 	u32	gid;
 	u32	mode;
@@ -61,7 +67,8 @@ struct omf_pool {
 	u32	mdcncap;	/* MiB */
 };
 
-struct omf_device {
+/* One pool device: MDC-0's DEVICE record. */
+struct pmd_dev_rec {
 	u8	devid[16];
 	u8	mclass;
 	u8	devtype;
@@ -72,12 +79,14 @@ struct omf_device {
 	u64	features;
 };
 
-struct omf_spare {
+/* The spare percent of a media class: MDC-0's SPARE record. */
+struct pmd_spare_rec {
 	u8	mclass;
 	u8	pct;
 };
 
-struct omf_mdc {
+/* Where MDC-@index lives: MDC-0's MDC record. */
+struct pmd_mdc_rec {
 	u16	index;
 	u64	zaddr[2];
 	u32	zcnt[2];
@@ -85,7 +94,7 @@ struct omf_mdc {
 };
 
 /* An object as its MDC records it. */
-struct omf_obj {
+struct pmd_obj_rec {
 	u64	objid;
 	u64	zaddr;
 	u32	zcnt;
@@ -96,14 +105,12 @@ struct omf_obj {
 	u8	uuid[16];	/* mlog: the magic its log blocks carry */
 };
 
-struct omf_cstart {
+/* The CSTART record that opens a compacted log. */
+struct mdc_cstart_rec {
 	u64	gen;
 	u16	major;
 	u16	minor;
 };
-
-int omf_init(void);
-void omf_exit(void);
 
 u32 omf_crc32c(const void *buf, size_t len);
 
@@ -122,19 +129,19 @@ int omf_rec_put(void *payload_area, u16 *used, u16 type, const void *rec,
 int omf_rec_next(const void *payload_area, u16 used, u16 *off, u16 *type,
 		 const void **rec, u16 *len);
 
-u16 omf_pool_pack(const struct omf_pool *p, void *buf);
-int omf_pool_unpack(const void *buf, u16 len, struct omf_pool *p);
-u16 omf_device_pack(const struct omf_device *d, void *buf);
-int omf_device_unpack(const void *buf, u16 len, struct omf_device *d);
-u16 omf_spare_pack(const struct omf_spare *s, void *buf);
-int omf_spare_unpack(const void *buf, u16 len, struct omf_spare *s);
-u16 omf_mdc_pack(const struct omf_mdc *m, void *buf);
-int omf_mdc_unpack(const void *buf, u16 len, struct omf_mdc *m);
-u16 omf_cstart_pack(const struct omf_cstart *c, void *buf);
-int omf_cstart_unpack(const void *buf, u16 len, struct omf_cstart *c);
+u16 omf_pool_pack(const struct pmd_pool_cfg *p, void *buf);
+int omf_pool_unpack(const void *buf, u16 len, struct pmd_pool_cfg *p);
+u16 omf_device_pack(const struct pmd_dev_rec *d, void *buf);
+int omf_device_unpack(const void *buf, u16 len, struct pmd_dev_rec *d);
+u16 omf_spare_pack(const struct pmd_spare_rec *s, void *buf);
+int omf_spare_unpack(const void *buf, u16 len, struct pmd_spare_rec *s);
+u16 omf_mdc_pack(const struct pmd_mdc_rec *m, void *buf);
+int omf_mdc_unpack(const void *buf, u16 len, struct pmd_mdc_rec *m);
+u16 omf_cstart_pack(const struct mdc_cstart_rec *c, void *buf);
+int omf_cstart_unpack(const void *buf, u16 len, struct mdc_cstart_rec *c);
 u16 omf_cend_pack(u32 count, void *buf);
-u16 omf_obj_pack(const struct omf_obj *o, void *buf);
-int omf_obj_unpack(const void *buf, u16 len, struct omf_obj *o);
+u16 omf_obj_pack(const struct pmd_obj_rec *o, void *buf);
+int omf_obj_unpack(const void *buf, u16 len, struct pmd_obj_rec *o);
 u16 omf_oid_pack(u64 objid, u64 gen, void *buf);
 int omf_oid_unpack(const void *buf, u16 len, u64 *objid, u64 *gen);
 

@@ -7,9 +7,17 @@
  * A device in use by anything else (a file system, another pool, a
  * management operation in flight) therefore fails to open with EBUSY.
  *
- * I/O here is synchronous and small (superblocks and metadata blocks).
- * Buffers must be kmalloc'ed or page-backed kernel memory, aligned to the
- * device's logical block size, and the length a multiple of it.
+ * Three kinds of I/O, each with its own rules:
+ *  - pd_read()/pd_write(): synchronous and small (superblocks, metadata
+ *    blocks), one bio.  Buffers must be kmalloc'ed or page-backed kernel
+ *    memory, aligned to the device's logical block size, and the length a
+ *    multiple of it.
+ *  - pd_rw_iter(): direct transfers between user memory and the device
+ *    (mblock and mlog data), any size, one bio at a time, waited for.
+ *  - pd_read_async(): asynchronous reads into kernel pages (readahead),
+ *    every bio in flight at once, completion reported through a pd_aio.
+ * Nothing here locks: callers keep a device open for as long as they use
+ * it, and order their I/O themselves.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -34,7 +42,6 @@ int pd_open(struct pd_dev *pd, const char *path, void *holder)
 	if (rc)
 		return rc;
 
-	pd->holder = holder;
 	pd->size = bdev_nr_bytes(pd->bdev);
 	pd->lbs = bdev_logical_block_size(pd->bdev);
 	base = strrchr(path, '/');
@@ -70,7 +77,7 @@ void pd_close(struct pd_dev *pd)
 {
 	if (!pd->bdev)
 		return;
-	mpool_bdev_close(pd->bdev, pd->handle, pd->holder);
+	mpool_bdev_close(pd->bdev, pd->handle);
 	pd->bdev = NULL;
 	pd->handle = NULL;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * pd: pool devices.  Opening block devices exclusively, and synchronous
- * reads and writes of kernel buffers with bios, FUA and cache flushes.
+ * pd: pool devices.  Opening block devices exclusively; synchronous reads
+ * and writes of kernel buffers, direct transfers of user memory and
+ * asynchronous reads of kernel pages, with bios, FUA and cache flushes.
  */
 #ifndef MPOOL_PD_H
 #define MPOOL_PD_H
@@ -14,7 +15,6 @@
  * struct pd_dev - an open pool device
  * @bdev:   the block device
  * @handle: what the open returned, for the close (kernel-version specific)
- * @holder: the exclusive holder the device was opened with
  * @name:   basename of the path it was opened by ("vdb")
  * @size:   bytes
  * @lbs:    logical block size
@@ -22,7 +22,6 @@
 struct pd_dev {
 	struct block_device	*bdev;
 	void			*handle;
-	void			*holder;
 	char			name[32];
 	u64			size;
 	unsigned int		lbs;

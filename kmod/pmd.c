@@ -38,7 +38,7 @@ void pmd_state_free(struct pmd_state *st)
 	st->mdc = NULL;
 }
 
-struct omf_device *pmd_dev_find(struct pmd_state *st, const u8 *devid)
+struct pmd_dev_rec *pmd_dev_find(struct pmd_state *st, const u8 *devid)
 {
 	int i;
 
@@ -49,9 +49,9 @@ struct omf_device *pmd_dev_find(struct pmd_state *st, const u8 *devid)
 }
 
 /* Add or replace a device; one device per media class. */
-int pmd_dev_set(struct pmd_state *st, const struct omf_device *dev)
+int pmd_dev_set(struct pmd_state *st, const struct pmd_dev_rec *dev)
 {
-	struct omf_device *d = pmd_dev_find(st, dev->devid);
+	struct pmd_dev_rec *d = pmd_dev_find(st, dev->devid);
 	int i;
 
 	if (dev->mclass >= MP_MED_NUMBER)
@@ -71,9 +71,9 @@ int pmd_dev_set(struct pmd_state *st, const struct omf_device *dev)
 int pmd_replay(void *arg, u16 type, const void *rec, u16 len)
 {
 	struct pmd_state *st = arg;
-	struct omf_device dev;
-	struct omf_spare spare;
-	struct omf_mdc mdc;
+	struct pmd_dev_rec dev;
+	struct pmd_spare_rec spare;
+	struct pmd_mdc_rec mdc;
 	int rc;
 
 	switch (type) {
@@ -121,7 +121,7 @@ int pmd_snapshot(void *arg, struct mdc_writer *w)
 	for (i = 0; !rc && i < st->ndev; i++)
 		rc = mdc_put(w, OMF_REC_DEVICE, rec, omf_device_pack(&st->dev[i], rec));
 	for (i = 0; !rc && i < MP_MED_NUMBER; i++) {
-		struct omf_spare s = { .mclass = i, .pct = st->spare[i] };
+		struct pmd_spare_rec s = { .mclass = i, .pct = st->spare[i] };
 
 		rc = mdc_put(w, OMF_REC_SPARE, rec, omf_spare_pack(&s, rec));
 	}
@@ -130,14 +130,14 @@ int pmd_snapshot(void *arg, struct mdc_writer *w)
 	return rc;
 }
 
-int pmd_log_pool(struct mdc *mdc0, const struct omf_pool *pool)
+int pmd_log_pool(struct mdc *mdc0, const struct pmd_pool_cfg *pool)
 {
 	u8 rec[OMF_REC_MAX];
 
 	return mdc_append(mdc0, OMF_REC_POOL, rec, omf_pool_pack(pool, rec));
 }
 
-int pmd_log_device(struct mdc *mdc0, const struct omf_device *dev)
+int pmd_log_device(struct mdc *mdc0, const struct pmd_dev_rec *dev)
 {
 	u8 rec[OMF_REC_MAX];
 
@@ -146,7 +146,7 @@ int pmd_log_device(struct mdc *mdc0, const struct omf_device *dev)
 
 int pmd_log_spare(struct mdc *mdc0, u8 mclass, u8 pct)
 {
-	struct omf_spare s = { .mclass = mclass, .pct = pct };
+	struct pmd_spare_rec s = { .mclass = mclass, .pct = pct };
 	u8 rec[16];
 
 	return mdc_append(mdc0, OMF_REC_SPARE, rec, omf_spare_pack(&s, rec));

@@ -25,12 +25,12 @@
  * @nmdc:       N
  */
 struct pmd_state {
-	struct omf_pool		pool;
+	struct pmd_pool_cfg		pool;
 	bool			have_pool;
-	struct omf_device	dev[PMD_DEV_MAX];
+	struct pmd_dev_rec	dev[PMD_DEV_MAX];
 	int			ndev;
 	u8			spare[MP_MED_NUMBER];
-	struct omf_mdc		*mdc;
+	struct pmd_mdc_rec		*mdc;
 	u16			nmdc;
 };
 
@@ -40,11 +40,11 @@ void pmd_state_free(struct pmd_state *st);
 mdc_replay_fn pmd_replay;
 mdc_snapshot_fn pmd_snapshot;
 
-int pmd_log_pool(struct mdc *mdc0, const struct omf_pool *pool);
-int pmd_log_device(struct mdc *mdc0, const struct omf_device *dev);
+int pmd_log_pool(struct mdc *mdc0, const struct pmd_pool_cfg *pool);
+int pmd_log_device(struct mdc *mdc0, const struct pmd_dev_rec *dev);
 int pmd_log_spare(struct mdc *mdc0, u8 mclass, u8 pct);
 
-int pmd_dev_set(struct pmd_state *st, const struct omf_device *dev);
-struct omf_device *pmd_dev_find(struct pmd_state *st, const u8 *devid);
+int pmd_dev_set(struct pmd_state *st, const struct pmd_dev_rec *dev);
+struct pmd_dev_rec *pmd_dev_find(struct pmd_state *st, const u8 *devid);
 
 #endif /* MPOOL_PMD_H */

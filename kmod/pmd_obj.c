@@ -22,14 +22,24 @@
  * Order: object lock, then oid_lock, then an MDC's lock, then a space
  * map's lock.  The snapshot (compaction) runs under the MDC lock: it takes
  * only the table lock, briefly, to pin each object it writes.
+ *
+ * Commands.  mblock.c and mlog.c reach their objects through one path
+ * (the end of this file): find by id and type with a reference, lock
+ * (shared to describe an object or move its data, exclusive to change its
+ * state or an mblock's written length), act, unlock, drop the reference.
+ * The user iovecs of a transfer are imported here too, for both kinds.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
 #include <linux/uuid.h>
 
+#include "compat.h"
+#include "init.h"
 #include "mp.h"
 #include "pmd_obj.h"
 
@@ -38,7 +48,7 @@ static void obj_release(struct kref *ref)
 	kfree(container_of(ref, struct mp_obj, ref));
 }
 
-void obj_put(struct mp_obj *obj)
+static void obj_put(struct mp_obj *obj)
 {
 	kref_put(&obj->ref, obj_release);
 }
@@ -70,9 +80,16 @@ void obj_table_free(struct mpool *mp)
 	xa_destroy(&mp->objs.objs);
 }
 
-static u64 obj_bytes(struct mpool *mp, const struct mp_obj *obj)
+/* Bytes of the zones of @obj. */
+u64 obj_capacity(struct mpool *mp, const struct mp_obj *obj)
 {
-	return (u64)obj->zcnt * mp_class_zone(mp, obj->mclass);
+	return (u64)obj->rec.zcnt * mp_class_zone(mp, obj->rec.mclass);
+}
+
+/* Where @obj starts on its device, in bytes. */
+u64 obj_start(struct mpool *mp, const struct mp_obj *obj)
+{
+	return obj->rec.zaddr * mp_class_zone(mp, obj->rec.mclass);
 }
 
 /* Usage counters follow committed objects. */
@@ -82,12 +99,12 @@ static void obj_stats(struct mpool *mp, const struct mp_obj *obj, bool add)
 	s64 sign = add ? 1 : -1;
 
 	spin_lock(&t->stats_lock);
-	if (objid_type(obj->objid) == OBJ_TYPE_MBLOCK) {
-		t->mblock_alen += sign * obj_bytes(mp, obj);
-		t->mblock_wlen += sign * obj->wlen;
+	if (objid_type(obj->rec.objid) == OBJ_TYPE_MBLOCK) {
+		t->mblock_alen += sign * obj_capacity(mp, obj);
+		t->mblock_wlen += sign * obj->rec.wlen;
 		t->mblock_cnt += sign;
 	} else {
-		t->mlog_alen += sign * obj_bytes(mp, obj);
+		t->mlog_alen += sign * obj_capacity(mp, obj);
 		t->mlog_cnt += sign;
 	}
 	spin_unlock(&t->stats_lock);
@@ -100,17 +117,22 @@ static struct smap *obj_smap(struct mpool *mp, u8 mclass)
 	return &mp->dev[mclass].smap;
 }
 
-static void obj_pack(const struct mp_obj *obj, struct omf_obj *o)
+static struct mp_obj *obj_new(u64 objid, u8 mclass, bool spare, u64 zaddr, u32 zcnt)
 {
-	memset(o, 0, sizeof(*o));
-	o->objid = obj->objid;
-	o->zaddr = obj->zaddr;
-	o->zcnt = obj->zcnt;
-	o->mclass = obj->mclass;
-	o->spare = obj->spare;
-	o->wlen = obj->wlen;
-	o->gen = obj->gen;
-	memcpy(o->uuid, obj->uuid, sizeof(o->uuid));
+	struct mp_obj *obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+
+	if (!obj)
+		return NULL;
+	kref_init(&obj->ref);
+	init_rwsem(&obj->lock);
+	obj->rec.objid = objid;
+	obj->rec.mclass = mclass;
+	obj->rec.spare = spare;
+	obj->rec.zaddr = zaddr;
+	obj->rec.zcnt = zcnt;
+	if (objid_type(objid) == OBJ_TYPE_MLOG)
+		generate_random_uuid(obj->rec.uuid);
+	return obj;
 }
 
 /* Table lookup: a referenced object, or NULL. */
@@ -126,12 +148,18 @@ static struct mp_obj *obj_lookup(struct mpool *mp, u64 objid)
 	return obj;
 }
 
+/* Give @obj's zones back to its space map. */
+static void obj_free_zones(struct mpool *mp, const struct mp_obj *obj)
+{
+	smap_free(obj_smap(mp, obj->rec.mclass), obj->rec.zaddr, obj->rec.zcnt, obj->rec.spare);
+}
+
 /* Replay one record of MDC-@slot into the table, at activation. */
 int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 {
 	struct mp_objtab *t = &mp->objs;
 	struct mp_obj *obj;
-	struct omf_obj o;
+	struct pmd_obj_rec o;
 	struct smap *sm;
 	u64 objid, gen;
 	int rc;
@@ -146,19 +174,12 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 		    (objid_type(o.objid) != OBJ_TYPE_MBLOCK &&
 		     objid_type(o.objid) != OBJ_TYPE_MLOG))
 			return -EBADMSG;
-		obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+		obj = obj_new(o.objid, o.mclass, o.spare, o.zaddr, o.zcnt);
 		if (!obj)
 			return -ENOMEM;
-		kref_init(&obj->ref);
-		init_rwsem(&obj->lock);
-		obj->objid = o.objid;
-		obj->mclass = o.mclass;
-		obj->spare = o.spare;
-		obj->zaddr = o.zaddr;
-		obj->zcnt = o.zcnt;
-		obj->wlen = o.wlen;
-		obj->gen = o.gen;
-		memcpy(obj->uuid, o.uuid, sizeof(obj->uuid));
+		obj->rec.wlen = o.wlen;
+		obj->rec.gen = o.gen;
+		memcpy(obj->rec.uuid, o.uuid, sizeof(obj->rec.uuid));
 		obj->committed = true;
 		rc = smap_reserve(sm, o.zaddr, o.zcnt);
 		if (rc) {
@@ -198,15 +219,15 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 			 * when it went backwards (older modules let it wrap).  Keep it,
 			 * and say so; the next compaction records it plainly.
 			 */
-			if (gen < obj->gen)
+			if (gen < obj->rec.gen)
 				pr_warn_ratelimited("pool %s: mlog 0x%llx: generation went back from %llu to %llu; keeping the later record\n",
-						    mp->name, objid, obj->gen, gen);
-			obj->gen = gen;
+						    mp->name, objid, obj->rec.gen, gen);
+			obj->rec.gen = gen;
 			return 0;
 		}
 		obj_stats(mp, obj, false);
 		xa_erase(&t->objs, objid);
-		smap_free(obj_smap(mp, obj->mclass), obj->zaddr, obj->zcnt, obj->spare);
+		obj_free_zones(mp, obj);
 		obj_put(obj);
 		return 0;
 
@@ -237,7 +258,6 @@ int obj_snapshot(void *arg, struct mdc_writer *w)
 
 	while (!rc) {
 		struct mp_obj *obj;
-		struct omf_obj o;
 
 		xa_lock(&mp->objs.objs);
 		obj = xa_find(&mp->objs.objs, &index, ULONG_MAX, XA_PRESENT);
@@ -251,10 +271,8 @@ int obj_snapshot(void *arg, struct mdc_writer *w)
 		 * A commit or delete in this slot waits on this MDC's lock, which
 		 * we hold: it lands after the snapshot, in the same order.
 		 */
-		if (objid_slot(obj->objid) == slot && obj->committed && !obj->dead) {
-			obj_pack(obj, &o);
-			rc = mdc_put(w, OMF_REC_OBJ, rec, omf_obj_pack(&o, rec));
-		}
+		if (objid_slot(obj->rec.objid) == slot && obj->committed && !obj->dead)
+			rc = mdc_put(w, OMF_REC_OBJ, rec, omf_obj_pack(&obj->rec, rec));
 		obj_put(obj);
 		index++;
 	}
@@ -292,31 +310,17 @@ static int obj_new_id(struct mpool *mp, u8 type, u8 slot, u64 *objid)
 	return rc;
 }
 
-static struct mp_obj *obj_new(u64 objid, u8 mclass, bool spare, u64 zaddr, u32 zcnt)
-{
-	struct mp_obj *obj = kzalloc(sizeof(*obj), GFP_KERNEL);
-
-	if (!obj)
-		return NULL;
-	kref_init(&obj->ref);
-	init_rwsem(&obj->lock);
-	obj->objid = objid;
-	obj->mclass = mclass;
-	obj->spare = spare;
-	obj->zaddr = zaddr;
-	obj->zcnt = zcnt;
-	if (objid_type(objid) == OBJ_TYPE_MLOG)
-		generate_random_uuid(obj->uuid);
-	return obj;
-}
-
-/* A new, uncommitted object; returned with a reference for the caller. */
+/*
+ * A new, uncommitted object of @zcnt zones: its id in *@objid, described
+ * into @props by @fill before it is in the table (before any other command
+ * can see it).
+ */
 int obj_alloc(struct mpool *mp, u8 type, u8 mclass, bool spare, u32 zcnt,
-	      struct mp_obj **objp)
+	      obj_fill_fn *fill, void *props, u64 *objid)
 {
 	struct smap *sm = obj_smap(mp, mclass);
 	struct mp_obj *obj;
-	u64 objid, zaddr;
+	u64 id, zaddr;
 	u8 slot;
 	int rc;
 
@@ -331,22 +335,22 @@ int obj_alloc(struct mpool *mp, u8 type, u8 mclass, bool spare, u32 zcnt,
 		return rc;
 
 	slot = (u32)atomic_inc_return(&mp->objs.rr) % mp->st.nmdc + 1;
-	rc = obj_new_id(mp, type, slot, &objid);
+	rc = obj_new_id(mp, type, slot, &id);
 	if (rc)
 		goto out_free;
 
-	obj = obj_new(objid, mclass, spare, zaddr, zcnt);
+	obj = obj_new(id, mclass, spare, zaddr, zcnt);
 	if (!obj) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	rc = xa_insert(&mp->objs.objs, objid, obj, GFP_KERNEL);
+	fill(mp, obj, props);
+	rc = xa_insert(&mp->objs.objs, id, obj, GFP_KERNEL);
 	if (rc) {
 		kfree(obj);
 		goto out_free;
 	}
-	kref_get(&obj->ref);
-	*objp = obj;
+	*objid = id;
 	return 0;
 
 out_free:
@@ -355,7 +359,7 @@ out_free:
 }
 
 /* The object @objid of @type, referenced; ERR_PTR on a bad or unknown id. */
-struct mp_obj *obj_get(struct mpool *mp, u64 objid, u8 type)
+static struct mp_obj *obj_get(struct mpool *mp, u64 objid, u8 type)
 {
 	struct mp_obj *obj;
 
@@ -365,18 +369,13 @@ struct mp_obj *obj_get(struct mpool *mp, u64 objid, u8 type)
 	return obj ?: ERR_PTR(-ENOENT);
 }
 
-/* The caller holds obj->lock exclusively for all of the below. */
-
 /*
- * As in 1.9.0, a command finds an object only in the state it acts on:
- * commit and abort see uncommitted objects, delete and erase committed
- * ones.  Anything else is ENOENT, except erase of an uncommitted mlog,
- * which 1.9.0 finds and then refuses with EINVAL.
+ * State changes (which state each one finds its object in: enum obj_op).
+ * The caller holds obj->lock exclusively for all of the below.
  */
 
-int obj_commit(struct mpool *mp, struct mp_obj *obj)
+static int obj_commit(struct mpool *mp, struct mp_obj *obj)
 {
-	struct omf_obj o;
 	u8 rec[OMF_REC_MAX];
 	int rc;
 
@@ -384,13 +383,13 @@ int obj_commit(struct mpool *mp, struct mp_obj *obj)
 		return -ENOENT;
 
 	/* The data first: durable before the record that makes it visible. */
-	if (objid_type(obj->objid) == OBJ_TYPE_MBLOCK && obj->wlen) {
-		rc = pd_flush(&mp->dev[obj->mclass].pd);
+	if (objid_type(obj->rec.objid) == OBJ_TYPE_MBLOCK && obj->rec.wlen) {
+		rc = pd_flush(&mp->dev[obj->rec.mclass].pd);
 		if (rc)
 			return rc;
 	}
-	obj_pack(obj, &o);
-	rc = mdc_append(obj_mdc(mp, obj->objid), OMF_REC_OBJ, rec, omf_obj_pack(&o, rec));
+	rc = mdc_append(obj_mdc(mp, obj->rec.objid), OMF_REC_OBJ, rec,
+			omf_obj_pack(&obj->rec, rec));
 	if (rc)
 		return rc;
 	obj->committed = true;
@@ -401,12 +400,12 @@ int obj_commit(struct mpool *mp, struct mp_obj *obj)
 static void obj_remove(struct mpool *mp, struct mp_obj *obj)
 {
 	obj->dead = true;
-	xa_erase(&mp->objs.objs, obj->objid);
-	smap_free(obj_smap(mp, obj->mclass), obj->zaddr, obj->zcnt, obj->spare);
+	xa_erase(&mp->objs.objs, obj->rec.objid);
+	obj_free_zones(mp, obj);
 	obj_put(obj);	/* the table's reference */
 }
 
-int obj_abort(struct mpool *mp, struct mp_obj *obj)
+static int obj_abort(struct mpool *mp, struct mp_obj *obj)
 {
 	if (obj->dead || obj->committed)
 		return -ENOENT;
@@ -414,15 +413,15 @@ int obj_abort(struct mpool *mp, struct mp_obj *obj)
 	return 0;
 }
 
-int obj_delete(struct mpool *mp, struct mp_obj *obj)
+static int obj_delete(struct mpool *mp, struct mp_obj *obj)
 {
 	u8 rec[32];
 	int rc;
 
 	if (obj->dead || !obj->committed)
 		return -ENOENT;
-	rc = mdc_append(obj_mdc(mp, obj->objid), OMF_REC_OBJ_DELETE, rec,
-			omf_oid_pack(obj->objid, 0, rec));
+	rc = mdc_append(obj_mdc(mp, obj->rec.objid), OMF_REC_OBJ_DELETE, rec,
+			omf_oid_pack(obj->rec.objid, 0, rec));
 	if (rc)
 		return rc;
 	obj_stats(mp, obj, false);
@@ -435,7 +434,7 @@ int obj_delete(struct mpool *mp, struct mp_obj *obj)
  * void.  Generations only grow: at U64_MAX there is no higher one, and the
  * erase is refused with 1.9.0's EINVAL, changing nothing.
  */
-int obj_erase(struct mpool *mp, struct mp_obj *obj, u64 mingen)
+static int obj_erase(struct mpool *mp, struct mp_obj *obj, u64 mingen)
 {
 	u8 rec[32];
 	u64 gen;
@@ -443,13 +442,13 @@ int obj_erase(struct mpool *mp, struct mp_obj *obj, u64 mingen)
 
 	if (obj->dead)
 		return -ENOENT;
-	if (!obj->committed || obj->gen == U64_MAX)
+	if (!obj->committed || obj->rec.gen == U64_MAX)
 		return -EINVAL;
-	gen = max(obj->gen + 1, mingen);
-	rc = mdc_append(obj_mdc(mp, obj->objid), OMF_REC_OBJ_ERASE, rec,
-			omf_oid_pack(obj->objid, gen, rec));
+	gen = max(obj->rec.gen + 1, mingen);
+	rc = mdc_append(obj_mdc(mp, obj->rec.objid), OMF_REC_OBJ_ERASE, rec,
+			omf_oid_pack(obj->rec.objid, gen, rec));
 	if (!rc)
-		obj->gen = gen;
+		obj->rec.gen = gen;
 	return rc;
 }
 
@@ -488,5 +487,205 @@ int obj_create_committed(struct mpool *mp, u64 objid, u8 mclass, u32 zcnt)
 	if (rc)
 		obj_remove(mp, obj);
 	up_write(&obj->lock);
+	return rc;
+}
+
+/*
+ * Commands.  Every command that names an object finds it by id and type
+ * (EINVAL for an id of the wrong type or slot, ENOENT for an unknown one),
+ * holds a reference for its duration, and takes the object's lock: shared
+ * to look or to move data, exclusive to change its state.
+ */
+
+static void obj_lock(struct mp_obj *obj, bool excl)
+{
+	if (excl)
+		down_write(&obj->lock);
+	else
+		down_read(&obj->lock);
+}
+
+/* Undo obj_get_locked() (or obj_get() and obj_lock()). */
+static void obj_put_locked(struct mp_obj *obj, bool excl)
+{
+	if (excl)
+		up_write(&obj->lock);
+	else
+		up_read(&obj->lock);
+	obj_put(obj);
+}
+
+/* The object @objid of @type, referenced and locked; ERR_PTR as obj_get(). */
+static struct mp_obj *obj_get_locked(struct mpool *mp, u64 objid, u8 type, bool excl)
+{
+	struct mp_obj *obj = obj_get(mp, objid, type);
+
+	if (!IS_ERR(obj))
+		obj_lock(obj, excl);
+	return obj;
+}
+
+/*
+ * Describe the object @objid of @type: @fill is called with its lock held
+ * shared, unless it is gone (ENOENT).
+ */
+int obj_find(struct mpool *mp, u64 objid, u8 type, obj_fill_fn *fill, void *props)
+{
+	struct mp_obj *obj = obj_get_locked(mp, objid, type, false);
+	int rc = 0;
+
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (obj->dead)
+		rc = -ENOENT;
+	else
+		fill(mp, obj, props);
+	obj_put_locked(obj, false);
+	return rc;
+}
+
+/*
+ * Apply @op to the object @objid of @type, its lock held exclusively
+ * (@mingen is OBJ_OP_ERASE's).  If @after is not NULL and the object was
+ * found, it receives the object's state once @op is done, whatever @op
+ * returned; otherwise @after->found is false.
+ */
+int obj_change(struct mpool *mp, u64 objid, u8 type, enum obj_op op, u64 mingen,
+	       struct obj_after *after)
+{
+	struct mp_obj *obj = obj_get_locked(mp, objid, type, true);
+	int rc = -EINVAL;
+
+	if (after)
+		after->found = !IS_ERR(obj);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+
+	switch (op) {
+	case OBJ_OP_COMMIT:
+		rc = obj_commit(mp, obj);
+		break;
+	case OBJ_OP_ABORT:
+		rc = obj_abort(mp, obj);
+		break;
+	case OBJ_OP_DELETE:
+		rc = obj_delete(mp, obj);
+		break;
+	case OBJ_OP_ERASE:
+		rc = obj_erase(mp, obj, mingen);
+		break;
+	}
+	if (after) {
+		after->gen = obj->rec.gen;
+		after->committed = obj->committed;
+	}
+	obj_put_locked(obj, true);
+	return rc;
+}
+
+/*
+ * Copy in and check a user iovec array: 1..MPIOC_KIOV_MAX entries, each
+ * page aligned and a non-zero multiple of the page size, at most
+ * rwsz_max_mb MiB in all.  On success the caller frees *iovp.
+ */
+static int mpool_import_iov(int dir, const struct iovec __user *uiov, u16 iovcnt,
+			    struct iovec **iovp, struct iov_iter *iter, size_t *len)
+{
+	struct iovec *iov = NULL;
+	ssize_t n;
+	u16 i;
+
+	*iovp = NULL;
+	if (!iovcnt || iovcnt > MPIOC_KIOV_MAX || !uiov)
+		return -EINVAL;
+
+	/* No fast array: the copy is always ours to check and to free. */
+	n = import_iovec(dir, uiov, iovcnt, 0, &iov, iter);
+	if (n < 0)
+		return n;
+
+	for (i = 0; i < iovcnt; i++) {
+		if (!iov[i].iov_len || !PAGE_ALIGNED(iov[i].iov_len) ||
+		    !PAGE_ALIGNED((unsigned long)iov[i].iov_base)) {
+			kfree(iov);
+			return -EINVAL;
+		}
+	}
+	if ((u64)n > ((u64)mpool_rwsz_max_mb << 20)) {
+		kfree(iov);
+		return -EINVAL;
+	}
+	*iovp = iov;
+	*len = n;
+	return 0;
+}
+
+/*
+ * Set up a transfer between user memory (@uiov, @iovcnt; @dir is
+ * ITER_SOURCE to write the object) and the object @objid of @type, at
+ * byte @offset of it.  In this order: the object is found, @offset checked
+ * (page aligned, not negative), the iovecs imported and checked, and the
+ * object's lock taken (@excl: exclusively).  On success obj_io_end() undoes
+ * it all; the caller checks the object's state and bounds under the lock.
+ */
+int obj_io_begin(struct obj_io *io, struct mpool *mp, u64 objid, u8 type, bool excl,
+		 int dir, const struct iovec __user *uiov, u16 iovcnt, s64 offset)
+{
+	int rc;
+
+	io->obj = obj_get(mp, objid, type);
+	if (IS_ERR(io->obj))
+		return PTR_ERR(io->obj);
+	if (offset < 0 || !PAGE_ALIGNED(offset)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	rc = mpool_import_iov(dir, uiov, iovcnt, &io->iov, &io->iter, &io->len);
+	if (rc)
+		goto out_put;
+	io->excl = excl;
+	obj_lock(io->obj, excl);
+	return 0;
+
+out_put:
+	obj_put(io->obj);
+	return rc;
+}
+
+void obj_io_end(struct obj_io *io)
+{
+	obj_put_locked(io->obj, io->excl);
+	kfree(io->iov);
+}
+
+/*
+ * Direct I/O of a committed object at byte @offset: a write (FUA, durable
+ * on return) or a read.  A read of an mblock stops at its written length,
+ * anything else at the object's capacity.  As in 1.9.0 an object that is
+ * not committed is ENOENT (it is looked for among the committed ones).
+ * Writers of one object serialize among themselves, so the lock is shared.
+ */
+int obj_rw(struct mpool *mp, u64 objid, u8 type, bool write,
+	   const struct iovec __user *uiov, u16 iovcnt, s64 offset)
+{
+	struct mp_obj *obj;
+	struct obj_io io;
+	u64 end;
+	int rc;
+
+	rc = obj_io_begin(&io, mp, objid, type, false, write ? ITER_SOURCE : ITER_DEST,
+			  uiov, iovcnt, offset);
+	if (rc)
+		return rc;
+	obj = io.obj;
+	end = type == OBJ_TYPE_MBLOCK && !write ? obj->rec.wlen : obj_capacity(mp, obj);
+	if (obj->dead || !obj->committed)
+		rc = -ENOENT;
+	else if (offset + io.len > end)
+		rc = -EINVAL;
+	else
+		rc = pd_rw_iter(&mp->dev[obj->rec.mclass].pd, write, &io.iter,
+				obj_start(mp, obj) + offset, write);
+	obj_io_end(&io);
 	return rc;
 }

@@ -12,9 +12,11 @@
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uio.h>
 #include <linux/xarray.h>
 
 #include "mdc.h"
+#include "omf.h"
 #include "pmd.h"
 
 struct mpool;
@@ -50,28 +52,16 @@ static inline u64 objid_uniq(u64 objid)
  * struct mp_obj - one mblock or mlog
  * @ref:       the table holds one reference, every user one more
  * @lock:      shared by reads of its data, exclusive for everything else
- * @objid:     object id
- * @mclass:    media class of its zones
- * @spare:     allocated from spare space
- * @zaddr:     first zone
- * @zcnt:      zones
- * @wlen:      mblock: bytes written
- * @gen:       mlog: generation
- * @uuid:      mlog: its magic
+ * @rec:       what its OBJ record says: id, media class, spare, zones, and
+ *             an mblock's written length or an mlog's generation and magic
+ *             (@rec.spare is 0 or 1)
  * @committed: recorded in its MDC
  * @dead:      aborted or deleted; gone from the table
  */
 struct mp_obj {
 	struct kref		ref;
 	struct rw_semaphore	lock;	/* see above */
-	u64			objid;
-	u8			mclass;
-	bool			spare;
-	u64			zaddr;
-	u32			zcnt;
-	u64			wlen;
-	u64			gen;
-	u8			uuid[16];
+	struct pmd_obj_rec	rec;
 	bool			committed;
 	bool			dead;
 };
@@ -105,14 +95,67 @@ void obj_table_free(struct mpool *mp);
 int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len);
 mdc_snapshot_fn obj_snapshot;
 
-int obj_alloc(struct mpool *mp, u8 type, u8 mclass, bool spare, u32 zcnt,
-	      struct mp_obj **objp);
-struct mp_obj *obj_get(struct mpool *mp, u64 objid, u8 type);
-void obj_put(struct mp_obj *obj);
-int obj_commit(struct mpool *mp, struct mp_obj *obj);
-int obj_abort(struct mpool *mp, struct mp_obj *obj);
-int obj_delete(struct mpool *mp, struct mp_obj *obj);
-int obj_erase(struct mpool *mp, struct mp_obj *obj, u64 mingen);
 int obj_create_committed(struct mpool *mp, u64 objid, u8 mclass, u32 zcnt);
+u64 obj_capacity(struct mpool *mp, const struct mp_obj *obj);
+u64 obj_start(struct mpool *mp, const struct mp_obj *obj);
+
+/* The commands' path to an object: find, reference, lock, act, release. */
+
+/* Describes @obj into @props (an mblock's or an mlog's properties). */
+typedef void obj_fill_fn(struct mpool *mp, const struct mp_obj *obj, void *props);
+
+int obj_alloc(struct mpool *mp, u8 type, u8 mclass, bool spare, u32 zcnt,
+	      obj_fill_fn *fill, void *props, u64 *objid);
+int obj_find(struct mpool *mp, u64 objid, u8 type, obj_fill_fn *fill, void *props);
+
+/*
+ * State changes.  As in 1.9.0, a command finds an object only in the state
+ * it acts on: commit and abort see uncommitted objects, delete and erase
+ * committed ones.  Anything else is ENOENT, except erase of an uncommitted
+ * mlog, which 1.9.0 finds and then refuses with EINVAL.
+ */
+enum obj_op {
+	OBJ_OP_COMMIT,
+	OBJ_OP_ABORT,
+	OBJ_OP_DELETE,
+	OBJ_OP_ERASE,	/* mlogs: a new generation */
+};
+
+/**
+ * struct obj_after - an object's state as obj_change() left it
+ * @found:     the object was found; the fields below are set only if so
+ * @gen:       its generation
+ * @committed: it is committed
+ */
+struct obj_after {
+	bool	found;
+	u64	gen;
+	bool	committed;
+};
+
+int obj_change(struct mpool *mp, u64 objid, u8 type, enum obj_op op, u64 mingen,
+	       struct obj_after *after);
+
+/**
+ * struct obj_io - a transfer between user memory and an object
+ * @obj:  the object, referenced and locked
+ * @iov:  the imported iovec array
+ * @iter: over @iov, for pd_rw_iter()
+ * @len:  bytes in all
+ * @excl: @obj's lock is held exclusively
+ */
+struct obj_io {
+	struct mp_obj	*obj;
+	struct iovec	*iov;
+	struct iov_iter	iter;
+	size_t		len;
+	bool		excl;
+};
+
+int obj_io_begin(struct obj_io *io, struct mpool *mp, u64 objid, u8 type, bool excl,
+		 int dir, const struct iovec __user *uiov, u16 iovcnt, s64 offset);
+void obj_io_end(struct obj_io *io);
+int obj_rw(struct mpool *mp, u64 objid, u8 type, bool write,
+	   const struct iovec __user *uiov, u16 iovcnt, s64 offset);
 
 #endif /* MPOOL_PMD_OBJ_H */
