@@ -42,8 +42,8 @@ static void mlog_props_fill(struct mpool *mp, const struct mp_obj *obj, void *pr
 	p->lpx_props.lpr_gen = obj->rec.gen;
 	p->lpx_props.lpr_mclassp = obj->rec.mclass;
 	p->lpx_props.lpr_iscommitted = obj->committed;
-	p->lpx_secshift = d->sb.sectorsz;
-	p->lpx_totsec = min_t(u64, cap >> d->sb.sectorsz, U32_MAX);
+	p->lpx_secshift = d->sb.dev.sectorsz;
+	p->lpx_totsec = min_t(u64, cap >> d->sb.dev.sectorsz, U32_MAX);
 	p->lpx_zonecnt = obj->rec.zcnt;
 	p->lpx_state = mlog_state(obj->committed);
 }
@@ -58,7 +58,7 @@ int mlog_alloc(struct mpool *mp, u8 mclass, const struct mlog_capacity *cap, u64
 	zone = mp_class_zone(mp, mclass);
 	/* Count zones in 64 bits: no capacity may wrap to a small log. */
 	zcnt = max_t(u64, 1, div64_u64(cap->lcp_captgt, zone) + !!(cap->lcp_captgt % zone));
-	if (zcnt > mp->dev[mclass].sb.zonetot)
+	if (zcnt > mp->dev[mclass].sb.dev.zonetot)
 		return -ENOSPC;
 
 	return obj_alloc(mp, OBJ_TYPE_MLOG, mclass, cap->lcp_spare, zcnt, mlog_props_fill, props,

@@ -178,18 +178,6 @@ int mp_dev_admit(struct pd_dev *pd, const char *path, void *holder,
 	return 0;
 }
 
-void mp_device_rec(const struct sb_info *sb, struct pmd_dev_rec *d)
-{
-	memcpy(d->devid, sb->devid, sizeof(d->devid));
-	d->mclass = sb->mclass;
-	d->devtype = sb->devtype;
-	d->sectorsz = sb->sectorsz;
-	d->zonepg = sb->zonepg;
-	d->zonetot = sb->zonetot;
-	d->devsz = sb->devsz;
-	d->features = sb->features;
-}
-
 void mp_sb_new(struct sb_info *sb, const char *name, const u8 *poolid,
 	       struct pd_dev *pd, const struct pd_prop *prop, u8 mclass,
 	       u32 zonepg, u32 zonetot)
@@ -198,14 +186,14 @@ void mp_sb_new(struct sb_info *sb, const char *name, const u8 *poolid,
 	strscpy(sb->name, name, sizeof(sb->name));
 	memcpy(sb->poolid, poolid, sizeof(sb->poolid));
 	sb->gen = 1;
-	generate_random_uuid(sb->devid);
-	sb->mclass = mclass;
-	sb->devtype = prop->pdp_devtype;
-	sb->sectorsz = ilog2(pd->lbs);
-	sb->zonepg = zonepg;
-	sb->zonetot = zonetot;
-	sb->devsz = pd->size;
-	sb->features = OMF_FEAT_MLOG | OMF_FEAT_MBLOCK;
+	generate_random_uuid(sb->dev.devid);
+	sb->dev.mclass = mclass;
+	sb->dev.devtype = prop->pdp_devtype;
+	sb->dev.sectorsz = ilog2(pd->lbs);
+	sb->dev.zonepg = zonepg;
+	sb->dev.zonetot = zonetot;
+	sb->dev.devsz = pd->size;
+	sb->dev.features = OMF_FEAT_MLOG | OMF_FEAT_MBLOCK;
 }
 
 /* Create */
@@ -234,7 +222,7 @@ static int mp_format_mdc(struct pd_dev *pd, u64 zone, const u8 *poolid, u32 inde
 /* Format MDC-1..N, then MDC-0 (which lists them). */
 static int mp_format_mdcs(struct pd_dev *pd, const struct sb_info *sb, struct pmd_state *st)
 {
-	u64 zone = mp_zone_bytes(sb->zonepg);
+	u64 zone = mp_zone_bytes(sb->dev.zonepg);
 	int i, rc;
 
 	for (i = 0; i < st->nmdc; i++) {
@@ -330,7 +318,6 @@ static int mp_create_sb(struct sb_info *sb, struct pmd_state *st,
 			const struct mpool_params *params, struct pd_dev *pd,
 			const struct pd_prop *prop, const struct mp_layout *l)
 {
-	struct pmd_dev_rec devrec;
 	u8 poolid[16];
 
 	generate_random_uuid(poolid);
@@ -341,8 +328,7 @@ static int mp_create_sb(struct sb_info *sb, struct pmd_state *st,
 	sb->mdc0_zaddr[1] = l->sbz + l->z0;
 	sb->mdc0_zcnt[0] = l->z0;
 	sb->mdc0_zcnt[1] = l->z0;
-	mp_device_rec(sb, &devrec);
-	return pmd_dev_set(st, &devrec);
+	return pmd_dev_set(st, &sb->dev);
 }
 
 /*
@@ -365,7 +351,7 @@ static int mp_create_place_mdcs(struct smap *sm, struct pmd_state *st,
 		m->index = i + 1;
 		m->zcnt[0] = l->zn;
 		m->zcnt[1] = l->zn;
-		memcpy(m->devid, sb->devid, sizeof(m->devid));
+		memcpy(m->devid, sb->dev.devid, sizeof(m->devid));
 		rc = smap_alloc(sm, l->zn, false, &m->zaddr[0]) ?:
 		     smap_alloc(sm, l->zn, false, &m->zaddr[1]);
 		st->nmdc = i + 1;
@@ -527,8 +513,8 @@ static int mp_check_one_pool(const struct mp_found *f, int n, const char *name)
 				       f[j].pd.name, f[i].pd.name);
 				return -EINVAL;
 			}
-			if (!memcmp(f[i].sb.devid, f[j].sb.devid, 16) ||
-			    f[i].sb.mclass == f[j].sb.mclass) {
+			if (!memcmp(f[i].sb.dev.devid, f[j].sb.dev.devid, 16) ||
+			    f[i].sb.dev.mclass == f[j].sb.dev.mclass) {
 				pr_err("%s and %s claim the same device or media class\n",
 				       f[j].pd.name, f[i].pd.name);
 				return -EINVAL;
@@ -567,7 +553,7 @@ static int mp_load_mdcs(struct mpool *mp)
 		struct mp_dev *d = NULL;
 
 		for (c = 0; c < MP_MED_NUMBER; c++)
-			if (mp->dev[c].present && !memcmp(mp->dev[c].sb.devid, m->devid, 16))
+			if (mp->dev[c].present && !memcmp(mp->dev[c].sb.dev.devid, m->devid, 16))
 				d = &mp->dev[c];
 		if (m->index != i + 1 || !d) {
 			pr_err("pool %s: MDC-%d is %s\n", mp->name, i + 1,
@@ -580,7 +566,7 @@ static int mp_load_mdcs(struct mpool *mp)
 			pr_err("pool %s: MDC-%d overlaps other metadata\n", mp->name, i + 1);
 			return -EBADMSG;
 		}
-		rc = mdc_init(&mp->mdcn[i], &d->pd, mp_zone_bytes(d->sb.zonepg), mp->poolid,
+		rc = mdc_init(&mp->mdcn[i], &d->pd, mp_zone_bytes(d->sb.dev.zonepg), mp->poolid,
 			      i + 1, m->zaddr, m->zcnt, obj_snapshot, mp);
 		if (!rc) {
 			struct mp_replay r = { .mp = mp, .slot = i + 1 };
@@ -622,15 +608,15 @@ static int mp_reconcile(struct mpool *mp, u32 flags)
 		struct pmd_dev_rec *r = &st->dev[i];
 		struct mp_dev *d = &mp->dev[r->mclass];
 
-		if (!d->present || memcmp(d->sb.devid, r->devid, 16)) {
+		if (!d->present || memcmp(d->sb.dev.devid, r->devid, 16)) {
 			pr_err("pool %s: device %pUb (%s) was not given\n", mp->name, r->devid,
 			       r->mclass == MP_MED_STAGING ? "staging" : "capacity");
 			if (!mp_force(flags))
 				return -ENODEV;
 			continue;
 		}
-		if (r->zonepg != d->sb.zonepg || r->zonetot != d->sb.zonetot ||
-		    r->sectorsz != d->sb.sectorsz) {
+		if (r->zonepg != d->sb.dev.zonepg || r->zonetot != d->sb.dev.zonetot ||
+		    r->sectorsz != d->sb.dev.sectorsz) {
 			pr_err("pool %s: %s does not match its metadata\n", mp->name, d->pd.name);
 			return -EBADMSG;
 		}
@@ -638,7 +624,7 @@ static int mp_reconcile(struct mpool *mp, u32 flags)
 	for (c = 0; c < MP_MED_NUMBER; c++) {
 		struct mp_dev *d = &mp->dev[c];
 
-		if (d->present && !pmd_dev_find(st, d->sb.devid)) {
+		if (d->present && !pmd_dev_find(st, d->sb.dev.devid)) {
 			pr_err("pool %s: %s is not one of its devices\n", mp->name, d->pd.name);
 			return -ENXIO;
 		}
@@ -716,8 +702,8 @@ static int mp_check_members(const struct mp_found *f, int n, const char *name)
 
 	rc = mp_check_one_pool(f, n, name);
 	for (i = 0; !rc && i < n; i++) {
-		if (f[i].sb.mclass >= MP_MED_NUMBER || f[i].pd.lbs > OMF_BLK_SIZE ||
-		    f[i].pd.size < (u64)f[i].sb.zonetot * mp_zone_bytes(f[i].sb.zonepg))
+		if (f[i].sb.dev.mclass >= MP_MED_NUMBER || f[i].pd.lbs > OMF_BLK_SIZE ||
+		    f[i].pd.size < (u64)f[i].sb.dev.zonetot * mp_zone_bytes(f[i].sb.dev.zonepg))
 			rc = -EINVAL;
 		if (f[i].sb.flags & OMF_SB_FLAG_MDC0)
 			mdc0++;
@@ -739,7 +725,7 @@ static struct mp_dev *mp_adopt_devices(struct mpool *mp, const struct mp_found *
 	int i;
 
 	for (i = 0; i < dl->n; i++) {
-		struct mp_dev *d = &mp->dev[f[i].sb.mclass];
+		struct mp_dev *d = &mp->dev[f[i].sb.dev.mclass];
 
 		d->present = true;
 		d->pd = f[i].pd;
@@ -758,7 +744,7 @@ static int mp_load_mdc0(struct mpool *mp, struct mp_dev *d0)
 {
 	int rc;
 
-	rc = mdc_init(&mp->mdc0, &d0->pd, mp_zone_bytes(d0->sb.zonepg), mp->poolid, 0,
+	rc = mdc_init(&mp->mdc0, &d0->pd, mp_zone_bytes(d0->sb.dev.zonepg), mp->poolid, 0,
 		      d0->sb.mdc0_zaddr, d0->sb.mdc0_zcnt, pmd_snapshot, &mp->st);
 	if (!rc)
 		rc = mdc_load(&mp->mdc0, pmd_replay, &mp->st);
@@ -777,8 +763,8 @@ static int mp_init_smaps(struct mpool *mp, struct mp_dev *d0)
 
 		if (!d->present)
 			continue;
-		rc = smap_init(&d->smap, d->sb.zonetot, mp->st.spare[c]) ?:
-		     smap_reserve(&d->smap, 0, sb_zones(d->sb.zonepg));
+		rc = smap_init(&d->smap, d->sb.dev.zonetot, mp->st.spare[c]) ?:
+		     smap_reserve(&d->smap, 0, sb_zones(d->sb.dev.zonepg));
 		if (!rc && d == d0)
 			rc = smap_reserve(&d->smap, d->sb.mdc0_zaddr[0], d->sb.mdc0_zcnt[0]) ?:
 			     smap_reserve(&d->smap, d->sb.mdc0_zaddr[1], d->sb.mdc0_zcnt[1]);
@@ -792,7 +778,7 @@ static void mp_repair_sbs(struct mpool *mp, const struct mp_found *f, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		struct mp_dev *d = &mp->dev[f[i].sb.mclass];
+		struct mp_dev *d = &mp->dev[f[i].sb.dev.mclass];
 
 		if (f[i].copy != 1)
 			continue;

@@ -72,7 +72,7 @@ struct mpool {
 /* Zone size of media class @c (which must have a device). */
 static inline u64 mp_class_zone(struct mpool *mp, u8 c)
 {
-	return (u64)mp->dev[c].sb.zonepg * OMF_BLK_SIZE;
+	return (u64)mp->dev[c].sb.dev.zonepg * OMF_BLK_SIZE;
 }
 
 /* The devices a management command names, copied in by mpctl. */

@@ -33,7 +33,6 @@ int mp_dev_admit(struct pd_dev *pd, const char *path, void *holder,
 void mp_sb_new(struct sb_info *sb, const char *name, const u8 *poolid,
 	       struct pd_dev *pd, const struct pd_prop *prop, u8 mclass,
 	       u32 zonepg, u32 zonetot);
-void mp_device_rec(const struct sb_info *sb, struct pmd_dev_rec *d);
 
 /* mp_registry.c: the active pools. */
 void mp_registry_add(struct mpool *mp);

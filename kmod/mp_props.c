@@ -134,7 +134,7 @@ static void mp_params_fill(struct mpool *mp, struct mpool_params *p)
 	p->mp_vma_size_max = cfg->vma_size_max;
 	for (c = 0; c < MP_MED_NUMBER; c++)
 		if (mp->dev[c].present)
-			p->mp_mblocksz[c] = mp_zone_bytes(mp->dev[c].sb.zonepg) >> 20;
+			p->mp_mblocksz[c] = mp_zone_bytes(mp->dev[c].sb.dev.zonepg) >> 20;
 	p->mp_mdc0cap = cfg->mdc0cap;
 	p->mp_mdcncap = cfg->mdcncap;
 	p->mp_mdcnum = mp->st.nmdc;
@@ -197,7 +197,7 @@ out:
 
 static void mp_usage_add(struct mpool_usage *u, struct mp_dev *d)
 {
-	u64 zone = mp_zone_bytes(d->sb.zonepg);
+	u64 zone = mp_zone_bytes(d->sb.dev.zonepg);
 	struct smap_usage s;
 
 	smap_usage(&d->smap, &s);
@@ -215,12 +215,12 @@ static void mp_mclass_fill(struct mpool *mp, int c, struct mpool_mclass_xprops *
 	struct mp_dev *d = &mp->dev[c];
 
 	memset(x, 0, sizeof(*x));
-	x->mc_devtype = d->sb.devtype;
+	x->mc_devtype = d->sb.dev.devtype;
 	x->mc_mclass = c;
-	x->mc_sectorsz = d->sb.sectorsz;
+	x->mc_sectorsz = d->sb.dev.sectorsz;
 	x->mc_spare = mp->st.spare[c];
-	x->mc_zonepg = d->sb.zonepg;
-	x->mc_features = d->sb.features;
+	x->mc_zonepg = d->sb.dev.zonepg;
+	x->mc_features = d->sb.dev.features;
 	mp_usage_add(&x->mc_usage, d);
 }
 
@@ -278,7 +278,7 @@ int mp_devprops_get(struct mpool *mp, const char *name, struct mpool_devprops *d
 			continue;
 		mp_usage_add(&u, d);
 		memset(dp, 0, sizeof(*dp));
-		memcpy(&dp->pdp_devid, d->sb.devid, sizeof(dp->pdp_devid));
+		memcpy(&dp->pdp_devid, d->sb.dev.devid, sizeof(dp->pdp_devid));
 		dp->pdp_mclassp = c;
 		dp->pdp_status = PD_STAT_ONLINE;
 		dp->pdp_total = u.mpu_total;
@@ -315,7 +315,6 @@ u32 mp_mclass_get(struct mpool *mp, struct mpool_mclass_xprops *xv, u32 max)
 int mp_drive_add(struct mpool *mp, u32 flags, const char *path, const struct pd_prop *prop)
 {
 	u8 c = prop->pdp_mclassp;
-	struct pmd_dev_rec rec;
 	struct mp_dev *d;
 	struct sb_info sb;
 	struct pd_dev pd;
@@ -349,13 +348,12 @@ int mp_drive_add(struct mpool *mp, u32 flags, const char *path, const struct pd_
 	rc = sb_write(&pd, &sb);
 	if (rc)
 		goto out_smap;
-	mp_device_rec(&sb, &rec);
-	rc = pmd_log_device(&mp->mdc0, &rec);
+	rc = pmd_log_device(&mp->mdc0, &sb.dev);
 	if (rc) {
 		sb_erase(&pd);
 		goto out_smap;
 	}
-	rc = pmd_dev_set(&mp->st, &rec);
+	rc = pmd_dev_set(&mp->st, &sb.dev);
 	if (WARN_ON(rc))
 		goto out_smap;
 

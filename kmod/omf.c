@@ -57,14 +57,14 @@ void omf_sb_pack(const struct sb_info *sb, void *area)
 
 	osb->flags = cpu_to_le16(sb->flags);
 	osb->used = cpu_to_le32(OMF_SB_USED);
-	memcpy(osb->devid, sb->devid, sizeof(osb->devid));
-	osb->mclass = sb->mclass;
-	osb->devtype = sb->devtype;
-	osb->sectorsz = sb->sectorsz;
-	osb->zonepg = cpu_to_le32(sb->zonepg);
-	osb->zonetot = cpu_to_le32(sb->zonetot);
-	osb->devsz = cpu_to_le64(sb->devsz);
-	osb->features = cpu_to_le64(sb->features);
+	memcpy(osb->devid, sb->dev.devid, sizeof(osb->devid));
+	osb->mclass = sb->dev.mclass;
+	osb->devtype = sb->dev.devtype;
+	osb->sectorsz = sb->dev.sectorsz;
+	osb->zonepg = cpu_to_le32(sb->dev.zonepg);
+	osb->zonetot = cpu_to_le32(sb->dev.zonetot);
+	osb->devsz = cpu_to_le64(sb->dev.devsz);
+	osb->features = cpu_to_le64(sb->dev.features);
 	osb->mdc0_zaddr_a = cpu_to_le64(sb->mdc0_zaddr[0]);
 	osb->mdc0_zcnt_a = cpu_to_le32(sb->mdc0_zcnt[0]);
 	osb->mdc0_zaddr_b = cpu_to_le64(sb->mdc0_zaddr[1]);
@@ -99,29 +99,29 @@ int omf_sb_unpack(const void *area, struct sb_info *sb)
 	memcpy(sb->poolid, osb->poolid, sizeof(sb->poolid));
 	sb->gen = le32_to_cpu(osb->gen);
 	sb->flags = le16_to_cpu(osb->flags);
-	memcpy(sb->devid, osb->devid, sizeof(sb->devid));
-	sb->mclass = osb->mclass;
-	sb->devtype = osb->devtype;
-	sb->sectorsz = osb->sectorsz;
-	sb->zonepg = le32_to_cpu(osb->zonepg);
-	sb->zonetot = le32_to_cpu(osb->zonetot);
-	sb->devsz = le64_to_cpu(osb->devsz);
-	sb->features = le64_to_cpu(osb->features);
+	memcpy(sb->dev.devid, osb->devid, sizeof(sb->dev.devid));
+	sb->dev.mclass = osb->mclass;
+	sb->dev.devtype = osb->devtype;
+	sb->dev.sectorsz = osb->sectorsz;
+	sb->dev.zonepg = le32_to_cpu(osb->zonepg);
+	sb->dev.zonetot = le32_to_cpu(osb->zonetot);
+	sb->dev.devsz = le64_to_cpu(osb->devsz);
+	sb->dev.features = le64_to_cpu(osb->features);
 	sb->mdc0_zaddr[0] = le64_to_cpu(osb->mdc0_zaddr_a);
 	sb->mdc0_zcnt[0] = le32_to_cpu(osb->mdc0_zcnt_a);
 	sb->mdc0_zaddr[1] = le64_to_cpu(osb->mdc0_zaddr_b);
 	sb->mdc0_zcnt[1] = le32_to_cpu(osb->mdc0_zcnt_b);
 
 	/* The geometry must describe a device this superblock can live on. */
-	if (!sb->zonepg || !sb->zonetot ||
-	    (u64)sb->zonetot * sb->zonepg * OMF_BLK_SIZE > sb->devsz)
+	if (!sb->dev.zonepg || !sb->dev.zonetot ||
+	    (u64)sb->dev.zonetot * sb->dev.zonepg * OMF_BLK_SIZE > sb->dev.devsz)
 		return -EBADMSG;
 	if (sb->flags & OMF_SB_FLAG_MDC0) {
 		int i;
 
 		for (i = 0; i < 2; i++)
 			if (!sb->mdc0_zcnt[i] ||
-			    sb->mdc0_zaddr[i] + sb->mdc0_zcnt[i] > sb->zonetot)
+			    sb->mdc0_zaddr[i] + sb->mdc0_zcnt[i] > sb->dev.zonetot)
 				return -EBADMSG;
 	}
 	return 0;

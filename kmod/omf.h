@@ -27,18 +27,8 @@
  * object records; mdc: the compaction marker).
  */
 
-/**
- * struct sb_info - a superblock, decoded
- * @gen:        incremented by every rewrite
- * @flags:      OMF_SB_FLAG_*
- * @mdc0_zaddr: first zone of MDC-0's logs A and B (MDC-0 device only)
- * @mdc0_zcnt:  zones in each of MDC-0's logs
- */
-struct sb_info {
-	char	name[32];
-	u8	poolid[16];
-	u32	gen;
-	u16	flags;
+/* One pool device: MDC-0's DEVICE record. */
+struct pmd_dev_rec {
 	u8	devid[16];
 	u8	mclass;
 	u8	devtype;
@@ -47,6 +37,22 @@ struct sb_info {
 	u32	zonetot;
 	u64	devsz;
 	u64	features;
+};
+
+/**
+ * struct sb_info - a superblock, decoded
+ * @gen:        incremented by every rewrite
+ * @flags:      OMF_SB_FLAG_*
+ * @dev:        the device as the pool describes it (MDC-0 records the same)
+ * @mdc0_zaddr: first zone of MDC-0's logs A and B (MDC-0 device only)
+ * @mdc0_zcnt:  zones in each of MDC-0's logs
+ */
+struct sb_info {
+	char	name[32];
+	u8	poolid[16];
+	u32	gen;
+	u16	flags;
+	struct pmd_dev_rec dev;
 	u64	mdc0_zaddr[2];
 	u32	mdc0_zcnt[2];
 };
@@ -65,18 +71,6 @@ struct pmd_pool_cfg {
 	char	label[64];
 	u32	mdc0cap;	/* MiB */
 	u32	mdcncap;	/* MiB */
-};
-
-/* One pool device: MDC-0's DEVICE record. */
-struct pmd_dev_rec {
-	u8	devid[16];
-	u8	mclass;
-	u8	devtype;
-	u8	sectorsz;
-	u32	zonepg;
-	u32	zonetot;
-	u64	devsz;
-	u64	features;
 };
 
 /* The spare percent of a media class: MDC-0's SPARE record. */
