@@ -885,29 +885,30 @@ void mp_deactivate(struct mpool *mp)
  */
 int mp_devlist_match(struct mpool *mp, const struct mp_devlist *dl)
 {
+	dev_t devt[MP_MED_NUMBER];
 	unsigned int named = 0;
 	int i, c, rc = 0, present = 0;
+
+	/* Resolve each path once, outside the pool's lock. */
+	for (i = 0; i < dl->n; i++) {
+		rc = lookup_bdev(dl->path[i], &devt[i]);
+		if (rc)
+			return rc;
+	}
 
 	mutex_lock(&mp->lock);
 	for (c = 0; c < MP_MED_NUMBER; c++)
 		present += mp->dev[c].present;
 	for (i = 0; !rc && i < dl->n; i++) {
-		for (c = 0; c < MP_MED_NUMBER; c++) {
-			if (!mp->dev[c].present)
-				continue;
-			rc = pd_is_path(&mp->dev[c].pd, dl->path[i]);
-			if (rc < 0)
+		for (c = 0; c < MP_MED_NUMBER; c++)
+			if (mp->dev[c].present && mp->dev[c].pd.bdev->bd_dev == devt[i])
 				break;
-			if (rc) {
-				rc = named & BIT(c) ? -EINVAL : 0;
-				named |= BIT(c);
-				break;
-			}
-		}
-		if (c == MP_MED_NUMBER) {
-			pr_err("pool %s: %s is not one of its devices\n", mp->name, dl->path[i]);
+		if (c == MP_MED_NUMBER || (named & BIT(c))) {
+			pr_err("pool %s: %s is not one of its devices, or is named twice\n",
+			       mp->name, dl->path[i]);
 			rc = -EINVAL;
 		}
+		named |= c < MP_MED_NUMBER ? BIT(c) : 0;
 	}
 	if (!rc && hweight32(named) != present) {
 		pr_err("pool %s: destroy names %u of its %d devices\n", mp->name,

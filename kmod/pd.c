@@ -61,18 +61,6 @@ bool pd_overlaps(const struct pd_dev *a, const struct pd_dev *b)
 	return a->bdev == b->bdev || !bdev_is_partition(a->bdev) || !bdev_is_partition(b->bdev);
 }
 
-/* True if @path names the block device @pd has open (by number, any name). */
-int pd_is_path(const struct pd_dev *pd, const char *path)
-{
-	dev_t devt;
-	int rc;
-
-	rc = lookup_bdev(path, &devt);
-	if (rc)
-		return rc;
-	return devt == pd->bdev->bd_dev;
-}
-
 void pd_close(struct pd_dev *pd)
 {
 	if (!pd->bdev)

@@ -30,7 +30,6 @@ struct pd_dev {
 int pd_open(struct pd_dev *pd, const char *path, void *holder);
 void pd_close(struct pd_dev *pd);
 bool pd_overlaps(const struct pd_dev *a, const struct pd_dev *b);
-int pd_is_path(const struct pd_dev *pd, const char *path);
 
 int pd_read(struct pd_dev *pd, void *buf, size_t len, u64 off);
 int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua);
