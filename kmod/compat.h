@@ -94,4 +94,29 @@ static inline void mpool_bdev_close(struct block_device *bdev, void *handle)
 #define ITER_DEST	READ	/* data flows into the iterator */
 #endif
 
+/* 6.3 made vm_flags const: changes go through vm_flags_set/clear(). */
+#include <linux/mm.h>
+#ifndef MPOOL_HAVE_VM_FLAGS_SET
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/*
+ * A reference on @f unless its last one is gone already (its release is
+ * pending).  The caller keeps the struct file itself from being freed.
+ * get_file_rcu() did this up to 6.6 and then changed its argument;
+ * f_count stays an atomic_long_t up to 6.12.
+ */
+static inline bool mpool_file_tryget(struct file *f)
+{
+	return atomic_long_inc_not_zero(&f->f_count);
+}
+
 #endif /* MPOOL_COMPAT_H */

@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 
 #include "init.h"
+#include "mcache.h"
 #include "mpctl.h"
 
 #define MPOOL_VERSION "0.1.0"
@@ -75,9 +76,13 @@ static int __init mpool_init(void)
 
 	mpool_params_clamp();
 
-	rc = mpctl_init();
+	rc = mcache_init();
 	if (rc)
 		return rc;
+
+	rc = mpctl_init();
+	if (rc)
+		goto out_mcache;
 
 	rc = mpool_selftest_run();
 	if (rc)
@@ -88,12 +93,15 @@ static int __init mpool_init(void)
 
 out_mpctl:
 	mpctl_exit();
+out_mcache:
+	mcache_exit();
 	return rc;
 }
 
 static void __exit mpool_exit(void)
 {
 	mpctl_exit();
+	mcache_exit();
 	pr_info("unloaded\n");
 }
 

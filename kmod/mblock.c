@@ -95,3 +95,27 @@ int mblock_read(struct mpool *mp, u64 objid, const struct iovec __user *uiov, u1
 {
 	return obj_rw(mp, objid, OBJ_TYPE_MBLOCK, false, uiov, iovcnt, offset);
 }
+
+/*
+ * Hold the committed mblock @objid for a reader outside the command path:
+ * delete is EBUSY until mblock_unpin().  A committed mblock is immutable,
+ * so what @pin says of it stays true for as long as the pin.
+ */
+int mblock_pin(struct mpool *mp, u64 objid, struct mblock_pin *pin)
+{
+	struct mp_obj *obj = obj_pin(mp, objid, OBJ_TYPE_MBLOCK);
+
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	pin->obj = obj;
+	pin->pd = &mp->dev[obj->rec.mclass].pd;
+	pin->start = obj_start(mp, obj);
+	pin->wlen = obj->rec.wlen;
+	return 0;
+}
+
+void mblock_unpin(struct mblock_pin *pin)
+{
+	obj_unpin(pin->obj);
+	pin->obj = NULL;
+}

@@ -659,6 +659,7 @@ static struct mpool *mp_alloc(void)
 	mutex_init(&mp->lock);
 	INIT_LIST_HEAD(&mp->list);
 	obj_table_init(&mp->objs);
+	mcache_pool_init(&mp->mc);
 	rc = pmd_state_init(&mp->st);
 	if (rc) {
 		pmd_state_free(&mp->st);

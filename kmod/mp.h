@@ -19,6 +19,7 @@
 #include <linux/mutex.h>
 
 #include "mpool_ioctl.h"
+#include "mcache.h"
 #include "mdc.h"
 #include "pd.h"
 #include "pmd.h"
@@ -54,6 +55,7 @@ struct mp_dev {
  * @mdc0:   MDC-0
  * @mdcn:   MDC-1..N; @mdcn[i - 1] is MDC-i
  * @objs:   client objects (pmd_obj.h has their locking)
+ * @mc:     mcache maps (mcache.c has their locking)
  * @owner:  the device node presenting this pool (opaque here; set by mpctl)
  */
 struct mpool {
@@ -66,6 +68,7 @@ struct mpool {
 	struct mdc		mdc0;
 	struct mdc		*mdcn;
 	struct mp_objtab	objs;
+	struct mc_pool		mc;
 	void			*owner;
 };
 

@@ -26,6 +26,7 @@
 #include <linux/sizes.h>
 #include <linux/string.h>
 
+#include "init.h"
 #include "mp_private.h"
 
 /* Parameters */
@@ -131,7 +132,8 @@ static void mp_params_fill(struct mpool *mp, struct mpool_params *p)
 	p->mp_oidv[0] = cfg->oid[0];
 	p->mp_oidv[1] = cfg->oid[1];
 	p->mp_ra_pages_max = cfg->ra_pages_max;
-	p->mp_vma_size_max = cfg->vma_size_max;
+	/* What VMA_CREATE enforces: this module's, whatever create stored. */
+	p->mp_vma_size_max = mpool_xvm_size_max;
 	for (c = 0; c < MP_MED_NUMBER; c++)
 		if (mp->dev[c].present)
 			p->mp_mblocksz[c] = mp_zone_bytes(mp->dev[c].sb.dev.zonepg) >> 20;

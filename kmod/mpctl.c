@@ -44,6 +44,7 @@
 #include "compat.h"
 #include "init.h"
 #include "mblock.h"
+#include "mcache.h"
 #include "mlog.h"
 #include "mp.h"
 #include "mpctl.h"
@@ -201,25 +202,28 @@ out_put:
 }
 
 /*
- * Detach a pool from its node and deactivate it.  A pool in use is EBUSY,
- * unless @force: then files still open on the node get ENODEV from now on.
+ * Detach a pool from its node and deactivate it.  A pool in use (open
+ * files, live mcache maps) is EBUSY, unless @force: then files still open
+ * on the node get ENODEV from now on, and maps are revoked (SIGBUS).
  */
 static int mpc_pool_deactivate(struct mpool *pool, bool force)
 {
 	struct mpc_unit *unit = pool->owner;
 
+	/* A live mcache map counts as an open file (mcache.h). */
 	mutex_lock(&unit->open_lock);
-	if (unit->open_count && !force) {
+	if (!force && (unit->open_count || mcache_pool_busy(pool))) {
 		mutex_unlock(&unit->open_lock);
 		return -EBUSY;
 	}
 	unit->dead = true;
 	mutex_unlock(&unit->open_lock);
 
-	/* Wait out every command in flight on the pool. */
+	/* Wait out every command in flight on the pool, then revoke its maps. */
 	down_write(&unit->io_lock);
-	unit->pool = NULL;
+	WRITE_ONCE(unit->pool, NULL);
 	up_write(&unit->io_lock);
+	mcache_pool_detach(pool);
 
 	if (force && unit->open_count)
 		pr_warn("pool %s: forced down with %u open file(s)\n", pool->name,
@@ -646,6 +650,30 @@ static int mpc_mlog_rw(struct mpc_unit *unit, struct file *file, unsigned int cm
 		       io->mi_off);
 }
 
+/* mcache maps: mcache.c has the rules. */
+static int mpc_vma_cmd(struct mpc_unit *unit, struct file *file, unsigned int cmd, void *arg)
+{
+	struct mpioc_vma *v = arg;
+
+	switch (cmd) {
+	case MPIOC_VMA_CREATE:
+		return mcache_create(unit->pool, v);
+	case MPIOC_VMA_DESTROY:
+		return mcache_destroy(unit->pool, v);
+	case MPIOC_VMA_PURGE:
+		return mcache_purge(unit->pool, v);
+	case MPIOC_VMA_VRSS:
+		return mcache_vrss(unit->pool, v);
+	}
+	return -ENOTTY;
+}
+
+static void mpc_vma_create_undo(struct mpc_unit *unit, void *arg)
+{
+	/* Never mmapped: DESTROY frees it. */
+	mcache_destroy(unit->pool, arg);
+}
+
 #define CTL_ADMIN	(MPC_IOC_CTL | MPC_IOC_ADMIN)
 #define POOL_ADMIN	(MPC_IOC_POOL | MPC_IOC_ADMIN)
 #define POOL_RDONLY	(MPC_IOC_POOL | MPC_IOC_RDONLY)
@@ -685,10 +713,10 @@ static const struct mpc_ioc mpc_ioc_table[] = {
 	{ MPIOC_MB_FIND,       POOL_RDONLY,                 mpc_mb_find },
 	{ MPIOC_MB_READ,       POOL_RDONLY,                 mpc_mb_rw },
 	{ MPIOC_MB_WRITE,      MPC_IOC_POOL,                mpc_mb_rw },
-	{ MPIOC_VMA_CREATE,    MPC_IOC_POOL,                NULL },
-	{ MPIOC_VMA_DESTROY,   MPC_IOC_POOL,                NULL },
-	{ MPIOC_VMA_PURGE,     MPC_IOC_POOL,                NULL },
-	{ MPIOC_VMA_VRSS,      POOL_RDONLY,                 NULL },
+	{ MPIOC_VMA_CREATE,    MPC_IOC_POOL,                mpc_vma_cmd, mpc_vma_create_undo },
+	{ MPIOC_VMA_DESTROY,   MPC_IOC_POOL,                mpc_vma_cmd },
+	{ MPIOC_VMA_PURGE,     MPC_IOC_POOL,                mpc_vma_cmd },
+	{ MPIOC_VMA_VRSS,      POOL_RDONLY,                 mpc_vma_cmd },
 };
 
 /* Arguments up to this size are copied to the stack, larger ones to the heap. */
@@ -847,18 +875,47 @@ static int mpc_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+/* The last close of a pool node takes the maps never mmapped with it (1.9.0). */
 static int mpc_release(struct inode *inode, struct file *file)
 {
 	struct mpc_unit *unit = file->private_data;
+	bool last = false;
 
 	if (!unit->ctl) {
 		mutex_lock(&unit->open_lock);
-		if (!--unit->open_count)
+		if (!--unit->open_count) {
 			unit->excl = false;
+			last = true;
+		}
 		mutex_unlock(&unit->open_lock);
+	}
+	if (last) {
+		down_read(&unit->io_lock);
+		if (unit->pool)
+			mcache_pool_idle(unit->pool);
+		up_read(&unit->io_lock);
 	}
 	put_device(&unit->dev);
 	return 0;
+}
+
+/* Only pool nodes map anything: the control node has no mcache (EINVAL, as 1.9.0). */
+static int mpc_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mpc_unit *unit = file->private_data;
+
+	if (unit->ctl)
+		return -EINVAL;
+	return mcache_mmap(&unit->pool, vma);
+}
+
+static int mpc_fadvise(struct file *file, loff_t off, loff_t len, int advice)
+{
+	struct mpc_unit *unit = file->private_data;
+
+	if (unit->ctl)
+		return -EINVAL;
+	return mcache_fadvise(&unit->pool, off, len, advice);
 }
 
 static const struct file_operations mpc_fops = {
@@ -866,6 +923,8 @@ static const struct file_operations mpc_fops = {
 	.open		= mpc_open,
 	.release	= mpc_release,
 	.unlocked_ioctl	= mpc_ioctl,
+	.mmap		= mpc_mmap,
+	.fadvise	= mpc_fadvise,
 	.llseek		= noop_llseek,
 };
 

@@ -420,6 +420,8 @@ static int obj_delete(struct mpool *mp, struct mp_obj *obj)
 
 	if (obj->dead || !obj->committed)
 		return -ENOENT;
+	if (atomic_read(&obj->pins))
+		return -EBUSY;
 	rc = mdc_append(obj_mdc(mp, obj->rec.objid), OMF_REC_OBJ_DELETE, rec,
 			omf_oid_pack(obj->rec.objid, 0, rec));
 	if (rc)
@@ -688,4 +690,35 @@ int obj_rw(struct mpool *mp, u64 objid, u8 type, bool write,
 				obj_start(mp, obj) + offset, write);
 	obj_io_end(&io);
 	return rc;
+}
+
+/*
+ * Pin the committed object @objid of @type for a reader that works outside
+ * the command path (an mcache map reads it from the page cache's own
+ * callbacks).  The pin holds a reference and makes delete EBUSY, so the
+ * object's zones cannot go back to the space map, nor to another object,
+ * until obj_unpin().  Pins are taken under the object's lock, shared, and
+ * delete checks them under it exclusively: one of the two comes first.
+ * Errors are obj_get()'s, and ENOENT for an object that is not committed.
+ */
+struct mp_obj *obj_pin(struct mpool *mp, u64 objid, u8 type)
+{
+	struct mp_obj *obj = obj_get_locked(mp, objid, type, false);
+
+	if (IS_ERR(obj))
+		return obj;
+	if (obj->dead || !obj->committed) {
+		obj_put_locked(obj, false);
+		return ERR_PTR(-ENOENT);
+	}
+	atomic_inc(&obj->pins);
+	up_read(&obj->lock);
+	return obj;
+}
+
+/* Undo obj_pin().  The object may have left its pool already (forced destroy). */
+void obj_unpin(struct mp_obj *obj)
+{
+	atomic_dec(&obj->pins);
+	obj_put(obj);
 }

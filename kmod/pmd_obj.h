@@ -57,6 +57,8 @@ static inline u64 objid_uniq(u64 objid)
  *             (@rec.spare is 0 or 1)
  * @committed: recorded in its MDC
  * @dead:      aborted or deleted; gone from the table
+ * @pins:      readers outside the command path (mcache maps): while it is
+ *             not zero, delete is EBUSY, so the zones stay this object's
  */
 struct mp_obj {
 	struct kref		ref;
@@ -64,6 +66,7 @@ struct mp_obj {
 	struct pmd_obj_rec	rec;
 	bool			committed;
 	bool			dead;
+	atomic_t		pins;
 };
 
 /**
@@ -157,5 +160,8 @@ int obj_io_begin(struct obj_io *io, struct mpool *mp, u64 objid, u8 type, bool e
 void obj_io_end(struct obj_io *io);
 int obj_rw(struct mpool *mp, u64 objid, u8 type, bool write,
 	   const struct iovec __user *uiov, u16 iovcnt, s64 offset);
+
+struct mp_obj *obj_pin(struct mpool *mp, u64 objid, u8 type);
+void obj_unpin(struct mp_obj *obj);
 
 #endif /* MPOOL_PMD_OBJ_H */

@@ -14,7 +14,7 @@ stamp=build/setup
 mkdir -p "$stamp"
 
 packages="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static kmod cpio
-	bc gcc make perl rsync xz-utils util-linux linux-source-6.1"
+	bc gcc make perl rsync xz-utils util-linux linux-source-6.1 dmsetup"
 
 missing=
 for p in $packages; do

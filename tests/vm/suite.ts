@@ -3,7 +3,8 @@
  * module, run a single vitest process over the suite, unload the module,
  * collect dmesg (and kmemleak on the debug kernel), and judge the run.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { boot, buildModule, BUILD, REPO, type BootResult, type DiskSpec, type GuestKernel } from './vm.js';
 
@@ -70,7 +71,7 @@ export function suiteScript(suite: string, ko: string, kernel: GuestKernel): str
     `echo "guest: kernel $(uname -r), suite ${suite}"`,
     `insmod ${q(ko)} || { dmesg > dmesg.txt; exit 90; }`,
     `cd ${q(REPO)}`,
-    `MPOOL_KO=${q(ko)} MPOOL_SUITE=${q(suite)} MPOOL_SHARE="$share"${forwardedEnv()} node node_modules/vitest/vitest.mjs run --project guest \\`,
+    `MPOOL_KO=${q(ko)} MPOOL_SUITE=${q(suite)} MPOOL_SHARE="$share" MPOOL_HELPERS=${q(HELPERS)}${forwardedEnv()} node node_modules/vitest/vitest.mjs run --project guest \\`,
     `  --reporter=default --reporter=json --outputFile.json="$share/results.json" ${q(`tests/guest/${suite}`)} \\`,
     // Not the serial console: a TTY makes vitest redraw its status lines, and
     // at serial speed under TCG that starves its RPC (a 60 s timeout).
@@ -85,6 +86,22 @@ export function suiteScript(suite: string, ko: string, kernel: GuestKernel): str
     'dmesg > dmesg.txt',
     'exit $rc',
   ].join('\n');
+}
+
+/** Where the C helpers of the guest suites are built (the guest sees the host's tree). */
+export const HELPERS = join(BUILD, 'helpers');
+
+/**
+ * Build a suite's C helpers (tests/guest/<suite>/*.c) on the host, against
+ * uapi/ as it is: they are plain C clients of the ABI.
+ */
+export function buildHelpers(suite: string): void {
+  const dir = join(REPO, 'tests/guest', suite.split('/')[0]!);
+  mkdirSync(HELPERS, { recursive: true });
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.c'))) {
+    const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${join(REPO, 'uapi')}`, '-o', join(HELPERS, f.slice(0, -2)), join(dir, f)];
+    execFileSync('gcc', args, { stdio: 'pipe' });
+  }
 }
 
 /**
@@ -106,6 +123,7 @@ export async function runSuite(
   opts: { disks?: DiskSpec; echo?: NodeJS.WritableStream; timeoutSec?: number; state?: string } = {},
 ): Promise<SuiteResult> {
   const ko = buildModule(kernel);
+  buildHelpers(suite);
   const share = join(BUILD, 'vm', 'runs', `${kernel.name}-${suite.replace(/\//g, '-')}`);
   const bootOpts: Parameters<typeof boot>[0] = {
     kernel,

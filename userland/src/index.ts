@@ -27,6 +27,16 @@ export {
   type MlogCommitResult,
   type MlogProps,
 } from './lib/mlog.js';
+export {
+  Mcache,
+  McacheMap,
+  MCACHE_ADVICE,
+  type MapAdvice,
+  type McacheAdvice,
+  type McacheLayout,
+  type McacheMapOptions,
+  type McacheResidency,
+} from './lib/mcache.js';
 export { openMlog, openErasedMlog } from './lib/mlog-open.js';
 export { allocMdc, deleteMdc, openMdc, openRootMdc, type MdcAllocOptions, type MdcIds } from './lib/mdc-open.js';
 export { Mlog, MlogReader, MlogWriter, type MlogData, type MlogGeometry, type MlogMedia, type MlogOpenOptions } from './mlog/framing.js';

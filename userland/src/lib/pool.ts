@@ -26,6 +26,7 @@ import { fromDevprops, fromMclass, fromProp, type DeviceProps, type MediaClassIn
 import { readDevice } from './scan.js';
 import { EINVAL, ENOENT } from './errno.js';
 import { Mblocks } from './mblock.js';
+import { Mcache } from './mcache.js';
 import { Mlogs } from './mlog.js';
 
 export interface PoolOpenOptions {
@@ -79,6 +80,7 @@ export class Pool {
   #fd: number;
   #mblocks: Mblocks | undefined;
   #mlogs: Mlogs | undefined;
+  #mcache: Mcache | undefined;
 
   private constructor(name: string, path: string, fd: number, writable: boolean) {
     this.name = name;
@@ -113,6 +115,11 @@ export class Pool {
   /** The pool's mlogs (MLOG_* commands). */
   get mlogs(): Mlogs {
     return (this.#mlogs ??= new Mlogs(this));
+  }
+
+  /** The pool's mcache maps (MPIOC_VMA_* and mmap). */
+  get mcache(): Mcache {
+    return (this.#mcache ??= new Mcache(this, this.mblocks));
   }
 
   get closed(): boolean {

@@ -14,6 +14,7 @@ const c_ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)')
 const c_ioctl_addr = libc.func('int ioctl(int fd, unsigned long request, uint64_t arg)');
 const c_mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
 const c_munmap = libc.func('int munmap(uint64_t addr, size_t length)');
+const c_mmap_at = libc.func('uint64_t mmap(uint64_t addr, size_t length, int prot, int flags, int fd, int64_t offset)');
 const c_mprotect = libc.func('int mprotect(uint64_t addr, size_t length, int prot)');
 const c_madvise = libc.func('int madvise(uint64_t addr, size_t length, int advice)');
 const c_mincore = libc.func('int mincore(uint64_t addr, size_t length, _Out_ uint8_t *vec)');
@@ -39,6 +40,8 @@ export const PROT_WRITE = 0x2;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
+export const MAP_FIXED = 0x10;
+export const MAP_NORESERVE = 0x4000;
 
 /* Block device ioctls (linux/fs.h), for measuring a device. */
 export const BLKSSZGET = 0x1268; // int: logical block size
@@ -51,6 +54,9 @@ export const MADV_RANDOM = 1;
 export const MADV_SEQUENTIAL = 2;
 export const MADV_WILLNEED = 3;
 export const MADV_DONTNEED = 4;
+export const MADV_COLD = 20;
+export const MADV_PAGEOUT = 21;
+export const MADV_POPULATE_READ = 22;
 
 const MAP_FAILED = 0xffffffffffffffffn;
 
@@ -208,6 +214,24 @@ export function pwrite(fd: number, map: Mapping, offset: number, length: number,
 
 export function fsync(fd: number, path?: string): void {
   if ((c_fsync(fd) as number) < 0) fail('fsync', path);
+}
+
+/**
+ * Replace whatever is mapped at [address, address + length) with a private,
+ * read-only, zero-filled reservation, in one call: the old mapping is gone
+ * (as after munmap) but the addresses stay ours, so a stale view of them
+ * reads zeros instead of faulting. Give them back with unmapRange().
+ */
+export function replaceWithReservation(address: bigint, length: number): void {
+  const flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE;
+  // koffi gives a 64-bit result as a number when it fits, else a bigint.
+  const got = BigInt(c_mmap_at(address, length, PROT_READ, flags, -1, 0n) as number | bigint);
+  if (got === MAP_FAILED) fail('mmap');
+}
+
+/** munmap(2) of a range by address. */
+export function unmapRange(address: bigint, length: number): void {
+  if ((c_munmap(address, length) as number) < 0) fail('munmap');
 }
 
 /** An anonymous, private, read-write mapping: page-aligned scratch memory for O_DIRECT. */
