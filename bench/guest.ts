@@ -8,8 +8,10 @@
  *   2. mblock read throughput (1 MiB reads) vs raw O_DIRECT 1 MiB preads
  *   3. mlog 4 KiB page write latency (MLOG_WRITE, FUA: what a sync append
  *      costs the kernel) vs a 4 KiB O_DIRECT write + fdatasync
+ *   4. mcache maps vs ext4 mmaps (bench/mcache.ts)
  */
 import { writeFileSync } from 'node:fs';
+import { runMcacheBench } from './mcache.js';
 import { IOCTLS } from '../userland/src/gen/ioctl.js';
 import * as S from '../userland/src/gen/structs.js';
 import { Pools } from '../userland/src/lib/pools.js';
@@ -125,3 +127,8 @@ const out = Object.entries(rows).map(([name, v]) => ({
 }));
 writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/bench.json`, JSON.stringify(out, null, 2));
 for (const o of out) console.log(`${o.name}: mpool ${o.mpool.toFixed(1)}, raw ${o.raw.toFixed(1)}, ratio ${o.ratio.toFixed(2)}`);
+
+// mcache maps against ext4 mmaps on a second disk (bench/mcache.ts).
+const mc = runMcacheBench();
+writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/mcache.json`, JSON.stringify(mc, null, 2));
+for (const o of mc) console.log(`${o.name}: mpool ${o.mpool.median.toFixed(1)}, ${o.baseline} ${o.base.median.toFixed(1)}, ratio ${o.ratio.toFixed(2)}`);

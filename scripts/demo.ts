@@ -1,8 +1,9 @@
 /**
  * make demo: boot the guest on two blank virtio disks, load the module and
  * drive the CLI through a pool's life (create with a staging device, list,
- * get, deactivate, scan, activate, destroy), echoing the guest console. Fails like a test would if the
- * kernel log is not clean.
+ * get, mblocks written and committed, one mcache map of them read back
+ * and purged, deactivate, scan, activate, destroy), echoing the guest
+ * console. Fails like a test would if the kernel log is not clean.
  */
 import { join } from 'node:path';
 import { boot, buildModule, BUILD, REPO, stockKernel } from '../tests/vm/vm.js';
@@ -22,6 +23,17 @@ say ${mpool} create demo /dev/vda label=demo mode=0640 stgdev=/dev/vdb stgsz=16
 say ${mpool} list
 say ${mpool} get demo
 say ls -l /dev/mpool/
+head -c 1048576 /dev/urandom > /tmp/a; head -c 20000 /dev/urandom > /tmp/b
+A=$(${mpool} mblock demo alloc); B=$(${mpool} mblock demo alloc --staging)
+say ${mpool} mblock demo write $A -i /tmp/a --commit
+say ${mpool} mblock demo write $B -i /tmp/b --commit
+say ${mpool} mblock demo props $A
+say sh -c 'sha256sum /tmp/a; (cat /tmp/b; head -c 480 /dev/zero) | sha256sum'
+say ${mpool} mcache demo $A $B --sum --purge
+say ${mpool} mcache demo $A $B --willneed
+say sh -c "${mpool} mcache demo $A --cat | sha256sum"
+say ${mpool} mblock demo delete $A
+say ${mpool} mblock demo delete $B
 say blkid -p /dev/vda
 say ${mpool} deactivate demo
 say ${mpool} scan

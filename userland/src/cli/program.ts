@@ -13,6 +13,7 @@ import { destroyCommand } from './commands/destroy.js';
 import { getCommand } from './commands/get.js';
 import { listCommand } from './commands/list.js';
 import { mblockCommand } from './commands/mblock.js';
+import { mcacheCommand } from './commands/mcache.js';
 import { mlogCommand } from './commands/mlog.js';
 import { renameCommand } from './commands/rename.js';
 import { scanCommand } from './commands/scan.js';
@@ -61,7 +62,8 @@ export function program(): Command {
     .addCommand(renameCommand())
     .addCommand(scanCommand())
     .addCommand(mblockCommand())
-    .addCommand(mlogCommand());
+    .addCommand(mlogCommand())
+    .addCommand(mcacheCommand());
   return configure(p);
 }
 

@@ -120,11 +120,13 @@ export class Mcache extends PoolObjects<{ committed: boolean }> {
    * destroyed again (as libmpool does).
    */
   map(ids: readonly bigint[], opts: McacheMapOptions = {}): McacheMap {
-    const written = this.writtenLengths(ids);
+    // The kernel checks the ids first: its errno is the one to report.
     const layout = this.create(ids, opts);
     const length = Number(layout.bucketSize) * ids.length;
+    let written: number[];
     let mapping: sys.Mapping;
     try {
+      written = this.writtenLengths(ids);
       mapping = sys.mmap(length, sys.PROT_READ, sys.MAP_SHARED, this.pool.fd, layout.offset, this.pool.path);
     } catch (e) {
       this.destroy(layout.offset);
