@@ -283,8 +283,7 @@ static const struct vm_operations_struct mc_vm_ops = {
 
 /*
  * WILLNEED reads ahead what is written of each mblock the range touches,
- * at most the pool's ra pages of each (the map file is FMODE_RANDOM, so
- * the read is forced and bounded by f_ra.ra_pages); holes are skipped.
+ * at most the pool's ra pages of each (f_ra.ra_pages); holes are skipped.
  * Other advice has no meaning here, as in 1.9.0.
  */
 static int mc_map_fadvise(struct file *file, loff_t off, loff_t len, int advice)
@@ -307,9 +306,13 @@ static int mc_map_fadvise(struct file *file, loff_t off, loff_t len, int advice)
 		pgoff_t next = (index | (mc_bkt_pages(map) - 1)) + 1;
 		pgoff_t valid = mc_valid_pages(map, index);
 
-		if (valid)
-			page_cache_sync_readahead(file->f_mapping, &file->f_ra, file, index,
-						  min(valid, last - index + 1));
+		if (valid) {
+			DEFINE_READAHEAD(ractl, file, &file->f_ra, file->f_mapping, index);
+
+			/* Exactly these pages: no window that could reach a hole. */
+			page_cache_ra_unbounded(&ractl, min3(valid, last - index + 1,
+							     (pgoff_t)file->f_ra.ra_pages), 0);
+		}
 		index = next;
 	}
 	return 0;
@@ -427,7 +430,6 @@ static struct file *mc_file_new(struct mc_map *map, const char *pool)
 		module_put(THIS_MODULE);
 		return file;
 	}
-	file->f_mode |= FMODE_RANDOM;
 	return file;
 }
 

@@ -173,6 +173,18 @@ static int cmd_wait_touch(struct map *m, const char *flag)
 	return 0;
 }
 
+/* Read everything, say so, and hold the map until the flag file exists. */
+static int cmd_hold(struct map *m, const char *flag)
+{
+	printf("{\"ready\":true,");
+	print_sums(m, m->base);
+	printf("}\n");
+	fflush(stdout);
+	while (access(flag, F_OK))
+		usleep(20 * 1000);
+	return 0;
+}
+
 /* The child sees the same pages, and the map outlives the parent's unmap. */
 static int cmd_fork(struct map *m)
 {
@@ -408,6 +420,8 @@ int main(int argc, char **argv)
 		return cmd_threads(&m, arg);
 	if (!strcmp(cmd, "unmap-race"))
 		return cmd_unmap_race(&m, arg);
+	if (!strcmp(cmd, "hold"))
+		return cmd_hold(&m, arg);
 	if (!strcmp(cmd, "wait-touch"))
 		return cmd_wait_touch(&m, arg);
 	if (!strcmp(cmd, "close-fd"))

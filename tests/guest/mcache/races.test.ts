@@ -4,11 +4,12 @@
  * faults racing PURGE, the pool fd closed, a forced destroy and an I/O
  * error under a live map, rmmod, and the module's map limits.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from '../../../userland/src/lib/pool.js';
 import { ensureLoaded, insmod, kernelFailuresSince, markKernelLog, rmmod, run } from '../helpers.js';
-import { committed, DISK_B, dropPool, failure, fnv, freshPool, mapLines, mcmap, mcmapAsync, PAGE, pattern, pools, sh, sha256, ZONE, type Written } from './fixtures.js';
+import { committed, DISK_B, dropPool, failure, fnv, freshPool, hexIds, mapLines, MCMAP, mcmap, mcmapAsync, PAGE, pattern, pools, sh, sha256, ZONE, type Written } from './fixtures.js';
 
 const NAME = 'mcraces';
 let pool: Pool;
@@ -120,6 +121,46 @@ describe('processes and the VM', () => {
       a.close();
       b.close();
       pool.mcache.destroy(v.offset);
+    }
+  });
+});
+
+describe('memory', () => {
+  it("page-cache pages are charged to the faulting task's cgroup (cgroup v2 memory.stat file)", async () => {
+    const cg = '/sys/fs/cgroup';
+    if (!existsSync(`${cg}/cgroup.controllers`)) sh('mount', ['-t', 'cgroup2', 'none', cg]);
+    writeFileSync(`${cg}/cgroup.subtree_control`, '+memory\n');
+    const dir = `${cg}/mctest`;
+    if (!existsSync(dir)) mkdirSync(dir);
+    const flag = `/tmp/mcache-hold-${process.pid}`;
+    rmSync(flag, { force: true });
+    const bytes = data.reduce((n, w) => n + w.data.length, 0);
+    const child = spawn('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${MCMAP} hold ${pool.path} ${hexIds(ids())} ${flag}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((res) => child.stdout.once('data', (d: Buffer) => res(d.toString())));
+    expect(JSON.parse(line)).toMatchObject({ ready: true, sums: sums() });
+    const stat = readFileSync(`${dir}/memory.stat`, 'utf8');
+    const file = Number(/^file (\d+)/m.exec(stat)?.[1] ?? 0);
+    writeFileSync(flag, 'go');
+    await new Promise((res) => child.on('exit', res));
+    rmSync(flag, { force: true });
+    expect(file).toBeGreaterThanOrEqual(bytes);
+    rmdirSync(dir);
+  });
+
+  it('compaction and drop_caches with the map mapped: the data and the residency stay', () => {
+    const map = pool.mcache.map(ids());
+    try {
+      data.forEach((w, i) => expect(sha256(map.view(i))).toBe(sha256(w.data)));
+      const before = map.residency().resident;
+      const migrated = (): number => Number(/^pgmigrate_success (\d+)/m.exec(readFileSync('/proc/vmstat', 'utf8'))?.[1] ?? 0);
+      const m0 = migrated();
+      writeFileSync('/proc/sys/vm/compact_memory', '1\n');
+      writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+      console.log(`compaction: ${migrated() - m0} pages migrated in the guest`);
+      expect(map.residency().resident).toBe(before);
+      data.forEach((w, i) => expect(sha256(map.view(i))).toBe(sha256(w.data)));
+    } finally {
+      map.close();
     }
   });
 });

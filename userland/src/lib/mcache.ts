@@ -13,7 +13,8 @@
  * unmaps the map, by zero pages that are given back when the views are
  * garbage collected; every McacheMap method then throws EBADF. Node 20
  * cannot detach an external ArrayBuffer, so a stale view reads zeros rather
- * than throwing. A map revoked by a forced destroy raises SIGBUS on any
+ * than throwing: copy a view before handing it to anything that may read it
+ * after close() (an asynchronous stream write, a worker). A map revoked by a forced destroy raises SIGBUS on any
  * access to a page not yet read, as a file truncated under an mmap does.
  */
 import { MpcVmaAdvice } from '../gen/constants.js';

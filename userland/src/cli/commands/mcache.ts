@@ -55,7 +55,8 @@ export function mcacheCommand(): Command {
               if (o.willneed && map.written(i) > 0) map.madvise(i, 0, map.bucketSize, 'willneed');
               const entry: McacheReport['mblocks'][number] = { id: objectIdHex(id), written: map.written(i) };
               if (o.sum) entry.sha256 = createHash('sha256').update(map.view(i)).digest('hex');
-              if (o.cat) writeBytes(map.view(i));
+              // A copy: stdout may write after the map is gone (a pipe is asynchronous).
+              if (o.cat) writeBytes(new Uint8Array(map.view(i)));
               return entry;
             });
             const r: McacheReport = { pool: pl.name, offset: map.offset, bucketSize: map.bucketSize, mblocks, residency: map.residency() };
