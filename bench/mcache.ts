@@ -6,9 +6,9 @@
  * its min and max, and the ratio is of the medians.
  *
  *   1. kernel memory per mapped object: one map of N mblocks, and maps of
- *      32, vs N per-object mmaps of ext4 files (Δ Slab + VmallocUsed from
- *      /proc/meminfo across the mapping step, plus the one map's pin array,
- *      which the page allocator serves; and the VMAs each adds);
+ *      32, vs N per-object mmaps of ext4 files (Δ of the kernel memory
+ *      charged to the benchmark's own cgroup across the mapping step, and
+ *      the VMAs of each kind in /proc/self/maps);
  *   2. cold sequential read through a map (after VMA_PURGE and
  *      drop_caches, MADV_SEQUENTIAL) vs an mmap of a same-size ext4 file,
  *      readahead matched (pool ra=32 pages, read_ahead_kb=128);
@@ -16,7 +16,7 @@
  *   4. random 4 KiB faults, cold, MADV_RANDOM on both.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import type { McacheMap } from '../userland/src/lib/mcache.js';
 import { Pool } from '../userland/src/lib/pool.js';
 import { Pools } from '../userland/src/lib/pools.js';
@@ -32,8 +32,6 @@ const NMB = 8; // 256 MiB of data
 const ROUNDS = 5;
 const OBJECTS = 16384;
 const RANDOM_FAULTS = 4096;
-/** sizeof(struct mblock_pin) in kmod/mblock.h: what a map keeps per mblock. */
-const PIN_BYTES = 32;
 
 export interface McacheRow {
   name: string;
@@ -56,14 +54,31 @@ function dropCaches(): void {
   writeFileSync('/proc/sys/vm/drop_caches', '3\n');
 }
 
-function meminfoKiB(): number {
-  const m = readFileSync('/proc/meminfo', 'utf8');
-  const get = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(m)?.[1] ?? 0);
-  return get('Slab') + get('VmallocUsed');
+const CGROUP = '/sys/fs/cgroup';
+const BENCH_CG = `${CGROUP}/mcbench`;
+
+/**
+ * Run this process in a cgroup of its own, so that the kernel memory it
+ * causes is counted apart from everything else the guest does.
+ */
+function enterCgroup(): void {
+  if (!existsSync(`${CGROUP}/cgroup.controllers`)) execFileSync('mount', ['-t', 'cgroup2', 'none', CGROUP]);
+  writeFileSync(`${CGROUP}/cgroup.subtree_control`, '+memory\n');
+  mkdirSync(BENCH_CG, { recursive: true });
+  writeFileSync(`${BENCH_CG}/cgroup.procs`, `${process.pid}\n`);
 }
 
-function vmaCount(): number {
-  return readFileSync('/proc/self/maps', 'utf8').split('\n').length;
+/**
+ * Kernel memory charged to this process's cgroup (memory.stat "kernel":
+ * slab, vmalloc, large kmallocs, page tables...), bytes.
+ */
+function kernelBytes(): number {
+  return Number(/^kernel (\d+)/m.exec(readFileSync(`${BENCH_CG}/memory.stat`, 'utf8'))?.[1] ?? NaN);
+}
+
+/** Lines of /proc/self/maps that contain `name`: the VMAs of one kind of mapping. */
+function vmaCount(name: string): number {
+  return readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes(name)).length;
 }
 
 /** Touch one byte of every page; returns MB/s. */
@@ -98,6 +113,7 @@ function randomPages(n: number, max: number, seed: number): number[] {
 
 export function runMcacheBench(): McacheRow[] {
   const pools = new Pools();
+  enterCgroup();
   execFileSync('modprobe', ['ext4']);
   execFileSync('mkfs.ext4', ['-q', '-F', FILE_DEV]);
   mkdirSync(MNT, { recursive: true });
@@ -142,33 +158,30 @@ export function runMcacheBench(): McacheRow[] {
   for (let round = 0; round < ROUNDS; round++) {
     // 1. Memory per mapped object.
     {
-      let m0 = meminfoKiB();
-      let v0 = vmaCount();
-      const one = pool.mcache.map(new Array<bigint>(OBJECTS).fill(small));
-      // Its pin array (32 B an mblock) is one large kvmalloc, which neither
-      // Slab nor VmallocUsed shows when it comes from the page allocator: add it.
-      samples.memOne.push(((meminfoKiB() - m0) * 1024 + PIN_BYTES * OBJECTS) / OBJECTS);
-      samples.vmaOne.push(vmaCount() - v0);
+      const ids1 = new Array<bigint>(OBJECTS).fill(small);
+      const ids32 = new Array<bigint>(32).fill(small);
+      let m0 = kernelBytes();
+      const one = pool.mcache.map(ids1);
+      samples.memOne.push((kernelBytes() - m0) / OBJECTS);
+      samples.vmaOne.push(vmaCount('mpool-mcache:mcbench:'));
       one.close();
 
-      m0 = meminfoKiB();
-      v0 = vmaCount();
+      m0 = kernelBytes();
       const maps: McacheMap[] = [];
-      for (let i = 0; i < OBJECTS / 32; i++) maps.push(pool.mcache.map(new Array<bigint>(32).fill(small)));
-      samples.memMaps32.push(((meminfoKiB() - m0) * 1024) / OBJECTS);
-      samples.vmaMaps32.push(vmaCount() - v0);
+      for (let i = 0; i < OBJECTS / 32; i++) maps.push(pool.mcache.map(ids32));
+      samples.memMaps32.push((kernelBytes() - m0) / OBJECTS);
+      samples.vmaMaps32.push(vmaCount('mpool-mcache:mcbench:'));
       for (const m of maps) m.close();
 
-      m0 = meminfoKiB();
-      v0 = vmaCount();
+      m0 = kernelBytes();
       const files: sys.Mapping[] = [];
       for (let i = 0; i < OBJECTS; i++) {
         const f = sys.open(`${MNT}/small/${i}`, sys.O_RDONLY);
         files.push(sys.mmap(PAGE, sys.PROT_READ, sys.MAP_SHARED, f, 0n));
         sys.close(f);
       }
-      samples.memExt4.push(((meminfoKiB() - m0) * 1024) / OBJECTS);
-      samples.vmaExt4.push(vmaCount() - v0);
+      samples.memExt4.push((kernelBytes() - m0) / OBJECTS);
+      samples.vmaExt4.push(vmaCount(`${MNT}/small/`));
       for (const f of files) f.unmap();
     }
 
@@ -192,12 +205,14 @@ export function runMcacheBench(): McacheRow[] {
       samples.hotFile.push(touchAll(fileAgain.bytes));
       fileAgain.unmap();
 
-      // Random 4 KiB faults, cold.
+      // Random 4 KiB faults, cold: the file's pages unmapped first, or
+      // drop_caches could not drop them (VMA_PURGE unmaps the map's itself).
       const order = randomPages(RANDOM_FAULTS, fileLen / PAGE, 7 + round);
       map.purge();
       dropCaches();
       map.madvise(0, 0, Infinity, 'random');
       samples.randMap.push(touchPages(viewAll(map), order.map((p) => bucketPage(map, p))));
+      sys.madvise(file, 0, fileLen, sys.MADV_DONTNEED);
       dropCaches();
       sys.madvise(file, 0, fileLen, sys.MADV_RANDOM);
       samples.randFile.push(touchPages(file.bytes, order));
