@@ -67,14 +67,25 @@ export interface McmapResult {
   stderr: string;
 }
 
-/** Run mcmap to completion; its stdout is JSON lines. */
-export function mcmap(cmd: string, node: string, ids: readonly bigint[], arg?: string): McmapResult {
-  const r = spawnSync(MCMAP, [cmd, node, idArg(ids), ...(arg === undefined ? [] : [arg])], { encoding: 'utf8', timeout: 600_000 });
-  const out = (r.stdout ?? '')
+/**
+ * Run mcmap to completion; its stdout is JSON lines. Asynchronous on
+ * purpose: a child that runs for seconds under the debug kernel must not
+ * block the test worker's event loop (vitest's RPC times out after 60 s).
+ */
+export async function mcmap(cmd: string, node: string, ids: readonly bigint[], arg?: string): Promise<McmapResult> {
+  const child = spawn(MCMAP, [cmd, node, idArg(ids), ...(arg === undefined ? [] : [arg])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const { status, signal } = await new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.on('close', (c, sg) => res({ status: c, signal: sg })),
+  );
+  const out = stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { status: r.status, signal: r.signal, out, stderr: r.stderr ?? '' };
+  return { status, signal, out, stderr };
 }
 
 /** Start mcmap in the background; `lines` resolves each stdout line as it comes. */

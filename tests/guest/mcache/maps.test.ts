@@ -107,12 +107,12 @@ describe('VMA_CREATE', () => {
     vma('MPIOC_VMA_DESTROY', { im_offset: v.im_offset });
   });
 
-  it('defines a map whose mblocks are all empty: one page per bucket, and every access SIGBUS', () => {
+  it('defines a map whose mblocks are all empty: one page per bucket, and every access SIGBUS', async () => {
     const e = [committed(pool, new Uint8Array(0)), committed(pool, new Uint8Array(0))];
     const v = create(e.map((w) => w.id));
     expect(v.im_bktsz).toBe(BigInt(PAGE));
     vma('MPIOC_VMA_DESTROY', { im_offset: v.im_offset });
-    const r = mcmap('touch', pool.path, e.map((w) => w.id), '0');
+    const r = await mcmap('touch', pool.path, e.map((w) => w.id), '0');
     expect(r.signal).toBe('SIGBUS');
     for (const w of e) pool.mblocks.delete(w.id);
   });
@@ -130,7 +130,7 @@ function paramsGet(): Buffer {
 }
 
 describe('data through the map', () => {
-  it('equals the data written, by checksum, for mblocks of different sizes on both media classes', () => {
+  it('equals the data written, by checksum, for mblocks of different sizes on both media classes', async () => {
     const mixed = [...small, committed(pool, pattern(16, 4), 'staging'), committed(pool, pattern(2, 5), 'staging'), committed(pool, pattern(ZONE / PAGE, 6))];
     const before = mapLines(NAME).length;
     const map = pool.mcache.map(mixed.map((w) => w.id), { advice: 'hot' });
@@ -139,7 +139,7 @@ describe('data through the map', () => {
       expect(mapLines(NAME).length).toBe(before + 1);
       mixed.forEach((w, i) => expect(sha256(map.view(i))).toBe(sha256(w.data)));
       // And a plain C client sees the same bytes.
-      const c = mcmap('sum', pool.path, mixed.map((w) => w.id));
+      const c = await mcmap('sum', pool.path, mixed.map((w) => w.id));
       expect(c.status).toBe(0);
       expect(c.out[0]!.sums).toEqual(mixed.map((w) => fnv(w.data)));
     } finally {
@@ -185,14 +185,14 @@ describe('data through the map', () => {
     for (const w of distinct) pool.mblocks.delete(w.id);
   });
 
-  it('SIGBUS at the written length, in the rest of the bucket and in the tail of the region; bytes before it read', () => {
+  it('SIGBUS at the written length, in the rest of the bucket and in the tail of the region; bytes before it read', async () => {
     const ids = small.map((w) => w.id);
     const bkt = 8 * PAGE;
-    expect(mcmap('touch', pool.path, ids, String(3 * PAGE - 1 + bkt)).out[0]).toEqual({ value: small[1]!.data[3 * PAGE - 1] });
-    expect(mcmap('touch', pool.path, ids, String(bkt + 3 * PAGE)).signal).toBe('SIGBUS');
-    expect(mcmap('touch', pool.path, ids, String(PAGE)).signal).toBe('SIGBUS');
-    expect(mcmap('touch', pool.path, ids, String(3 * bkt)).signal).toBe('SIGBUS');
-    expect(mcmap('touch', pool.path, ids, String(Number(REGION) - 1)).signal).toBe('SIGBUS');
+    expect((await mcmap('touch', pool.path, ids, String(3 * PAGE - 1 + bkt))).out[0]).toEqual({ value: small[1]!.data[3 * PAGE - 1] });
+    expect((await mcmap('touch', pool.path, ids, String(bkt + 3 * PAGE))).signal).toBe('SIGBUS');
+    expect((await mcmap('touch', pool.path, ids, String(PAGE))).signal).toBe('SIGBUS');
+    expect((await mcmap('touch', pool.path, ids, String(3 * bkt))).signal).toBe('SIGBUS');
+    expect((await mcmap('touch', pool.path, ids, String(Number(REGION) - 1))).signal).toBe('SIGBUS');
   });
 });
 
@@ -292,8 +292,8 @@ describe('madvise', () => {
     pool.mblocks.delete(b.id);
   });
 
-  it('POPULATE_READ over a hole is EFAULT, WILLNEED over holes is no error', () => {
-    const r = mcmap('advise', pool.path, small.map((w) => w.id));
+  it('POPULATE_READ over a hole is EFAULT, WILLNEED over holes is no error', async () => {
+    const r = await mcmap('advise', pool.path, small.map((w) => w.id));
     expect(r.out[0]).toEqual({ willneed: 0, populateData: 0, populateHole: 14 });
   });
 });

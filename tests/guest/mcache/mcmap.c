@@ -173,6 +173,28 @@ static int cmd_wait_touch(struct map *m, const char *flag)
 	return 0;
 }
 
+/* Fork, the child execs true (dropping its copy of the map), the parent reads on. */
+static int cmd_fork_exec(struct map *m)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	printf("{\"execStatus\":%d,", status);
+	print_sums(m, m->base);
+	printf("}\n");
+	return 0;
+}
+
 /* Read everything, say so, and hold the map until the flag file exists. */
 static int cmd_hold(struct map *m, const char *flag)
 {
@@ -420,6 +442,8 @@ int main(int argc, char **argv)
 		return cmd_threads(&m, arg);
 	if (!strcmp(cmd, "unmap-race"))
 		return cmd_unmap_race(&m, arg);
+	if (!strcmp(cmd, "fork-exec"))
+		return cmd_fork_exec(&m);
 	if (!strcmp(cmd, "hold"))
 		return cmd_hold(&m, arg);
 	if (!strcmp(cmd, "wait-touch"))
