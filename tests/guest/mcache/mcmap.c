@@ -43,45 +43,44 @@ static void die(const char *what)
 	exit(3);
 }
 
+struct idv {
+	uint64_t	*v;
+	uint32_t	n, cap;
+};
+
+static void idv_push(struct idv *ids, const char *hex)
+{
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap ? ids->cap * 2 : 1024;
+		ids->v = realloc(ids->v, ids->cap * sizeof(*ids->v));
+		if (!ids->v)
+			die("realloc");
+	}
+	ids->v[ids->n++] = strtoull(hex, NULL, 16);
+}
+
 static uint32_t parse_ids(const char *spec, uint64_t **idsp)
 {
-	uint32_t n = 0, cap = 1024;
-	uint64_t *ids = malloc(cap * sizeof(*ids));
-	char *copy = NULL, *tok, *save;
+	struct idv ids = { 0 };
+	char *copy, *tok, *save;
 	char line[64];
 
-	if (!ids)
-		die("malloc");
 	if (spec[0] == '@') {
 		FILE *f = fopen(spec + 1, "r");
 
 		if (!f)
 			die("ids file");
-		while (fgets(line, sizeof(line), f)) {
-			if (n == cap) {
-				cap *= 2;
-				ids = realloc(ids, cap * sizeof(*ids));
-				if (!ids)
-					die("realloc");
-			}
-			ids[n++] = strtoull(line, NULL, 16);
-		}
+		while (fgets(line, sizeof(line), f))
+			idv_push(&ids, line);
 		fclose(f);
 	} else {
 		copy = strdup(spec);
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (n == cap) {
-				cap *= 2;
-				ids = realloc(ids, cap * sizeof(*ids));
-				if (!ids)
-					die("realloc");
-			}
-			ids[n++] = strtoull(tok, NULL, 16);
-		}
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			idv_push(&ids, tok);
 		free(copy);
 	}
-	*idsp = ids;
-	return n;
+	*idsp = ids.v;
+	return ids.n;
 }
 
 static void map_open(struct map *m, const char *node, const char *spec)
