@@ -14,6 +14,12 @@
 SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 
+# KERNEL=6.12 builds and tests for that series instead of the default 6.1
+# (scripts/kver.sh picks its newest installed version).
+ifdef KERNEL
+export MPOOL_KERNEL := $(KERNEL)
+endif
+
 .PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo bench debug-kernel clean crash-full
 
 all: build

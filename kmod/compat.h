@@ -53,9 +53,19 @@ static inline int mpool_bdev_open(const char *path, void *holder,
 	return 0;
 }
 
+/*
+ * fput() of a block device file defers the release, and with it the
+ * exclusive claim, to task work: a close and a reopen within one ioctl
+ * (create, then activate) would find the device still claimed.  6.10's
+ * bdev_fput() gives the claim back at once.
+ */
 static inline void mpool_bdev_close(struct block_device *bdev, void *handle)
 {
+#ifdef MPOOL_HAVE_BDEV_FPUT
+	bdev_fput(handle);
+#else
 	fput(handle);
+#endif
 }
 #else
 #define MPOOL_BDEV_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)

@@ -588,12 +588,17 @@ int obj_change(struct mpool *mp, u64 objid, u8 type, enum obj_op op, u64 mingen,
 /*
  * Copy in and check a user iovec array: 1..MPIOC_KIOV_MAX entries, each
  * page aligned and a non-zero multiple of the page size, at most
- * rwsz_max_mb MiB in all.  On success the caller frees *iovp.
+ * rwsz_max_mb MiB in all.  Up to UIO_FASTIOV entries land in @fast (one
+ * entry always does: since 6.4 a single vector is imported as ITER_UBUF
+ * through the caller's array); more are allocated, and *@iovp is then what
+ * the caller frees (NULL otherwise).  The checks read the copy the
+ * iterator was built from, never user memory again.
  */
 static int mpool_import_iov(int dir, const struct iovec __user *uiov, u16 iovcnt,
-			    struct iovec **iovp, struct iov_iter *iter, size_t *len)
+			    struct iovec *fast, struct iovec **iovp, struct iov_iter *iter,
+			    size_t *len)
 {
-	struct iovec *iov = NULL;
+	const struct iovec *seg;
 	ssize_t n;
 	u16 i;
 
@@ -601,25 +606,28 @@ static int mpool_import_iov(int dir, const struct iovec __user *uiov, u16 iovcnt
 	if (!iovcnt || iovcnt > MPIOC_KIOV_MAX || !uiov)
 		return -EINVAL;
 
-	/* No fast array: the copy is always ours to check and to free. */
-	n = import_iovec(dir, uiov, iovcnt, 0, &iov, iter);
-	if (n < 0)
+	*iovp = fast;
+	n = import_iovec(dir, uiov, iovcnt, UIO_FASTIOV, iovp, iter);
+	if (n < 0) {
+		*iovp = NULL;
 		return n;
+	}
 
+	seg = *iovp ?: fast;
 	for (i = 0; i < iovcnt; i++) {
-		if (!iov[i].iov_len || !PAGE_ALIGNED(iov[i].iov_len) ||
-		    !PAGE_ALIGNED((unsigned long)iov[i].iov_base)) {
-			kfree(iov);
-			return -EINVAL;
-		}
+		if (!seg[i].iov_len || !PAGE_ALIGNED(seg[i].iov_len) ||
+		    !PAGE_ALIGNED((unsigned long)seg[i].iov_base))
+			goto out_inval;
 	}
-	if ((u64)n > ((u64)mpool_rwsz_max_mb << 20)) {
-		kfree(iov);
-		return -EINVAL;
-	}
-	*iovp = iov;
+	if ((u64)n > ((u64)mpool_rwsz_max_mb << 20))
+		goto out_inval;
 	*len = n;
 	return 0;
+
+out_inval:
+	kfree(*iovp);
+	*iovp = NULL;
+	return -EINVAL;
 }
 
 /*
@@ -642,7 +650,7 @@ int obj_io_begin(struct obj_io *io, struct mpool *mp, u64 objid, u8 type, bool e
 		rc = -EINVAL;
 		goto out_put;
 	}
-	rc = mpool_import_iov(dir, uiov, iovcnt, &io->iov, &io->iter, &io->len);
+	rc = mpool_import_iov(dir, uiov, iovcnt, io->fast, &io->iov, &io->iter, &io->len);
 	if (rc)
 		goto out_put;
 	io->excl = excl;

@@ -142,14 +142,16 @@ int obj_change(struct mpool *mp, u64 objid, u8 type, enum obj_op op, u64 mingen,
 /**
  * struct obj_io - a transfer between user memory and an object
  * @obj:  the object, referenced and locked
- * @iov:  the imported iovec array
- * @iter: over @iov, for pd_rw_iter()
+ * @iov:  the imported iovec array, if it did not fit @fast (to be freed)
+ * @fast: the imported iovecs, up to UIO_FASTIOV of them
+ * @iter: over them, for pd_rw_iter()
  * @len:  bytes in all
  * @excl: @obj's lock is held exclusively
  */
 struct obj_io {
 	struct mp_obj	*obj;
 	struct iovec	*iov;
+	struct iovec	fast[UIO_FASTIOV];
 	struct iov_iter	iter;
 	size_t		len;
 	bool		excl;

@@ -32,6 +32,16 @@
 #include <linux/ioctl.h>
 #include <linux/uuid.h>
 
+/*
+ * 1.9.0 declares its uuids as uuid_le: 16 bytes, byte aligned.  The uapi
+ * <linux/uuid.h> defines it, with the UUID_LE() macro beside it; the
+ * kernel's own header no longer does (6.12 has guid_t only: the same 16
+ * bytes), so a module built there names it here.
+ */
+#if defined(__KERNEL__) && !defined(UUID_LE)
+#define uuid_le guid_t
+#endif
+
 #ifdef __KERNEL__
 #include <linux/build_bug.h>
 #include <linux/uio.h>
