@@ -238,7 +238,10 @@ export function buildModule(kernel: GuestKernel, opts: { selftest?: boolean } = 
   const src = variant === 'stock' ? join(REPO, 'kmod') : join(BUILD, 'kmod', variant, 'kmod');
   if (src !== join(REPO, 'kmod')) {
     mkdirSync(dirname(src), { recursive: true });
-    execFileSync('rsync', ['-a', '--delete', '--exclude', '*.o', '--exclude', '*.ko', '--exclude', '.*.cmd', `${REPO}/kmod/`, `${src}/`]);
+    // Sources only: kbuild's outputs of kmod/ (mpool.mod lists kmod/'s own
+    // objects by absolute path) would have this copy link those instead.
+    const outputs = ['*.o', '*.ko', '.*.cmd', '*.mod', '*.mod.c', 'modules.order', 'Module.symvers'];
+    execFileSync('rsync', ['-a', '--delete', ...outputs.flatMap((p) => ['--exclude', p]), `${REPO}/kmod/`, `${src}/`]);
     execFileSync('rsync', ['-a', '--delete', `${REPO}/uapi/`, `${join(dirname(src), 'uapi')}/`]);
     execFileSync('rsync', ['-a', `${REPO}/scripts/`, `${join(dirname(src), 'scripts')}/`]);
   }
