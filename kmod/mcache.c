@@ -428,7 +428,6 @@ static struct file *mc_file_new(struct mc_map *map, const char *pool)
 	if (IS_ERR(file)) {
 		iput(inode);
 		module_put(THIS_MODULE);
-		return file;
 	}
 	return file;
 }
@@ -693,9 +692,8 @@ int mcache_fadvise(struct mpool * const *poolp, loff_t off, loff_t len, int advi
 	if (!map)
 		return mp ? -EINVAL : -ENODEV;
 
+	/* mc_map_fadvise() clips the range to the map, which fits its region. */
 	base = (loff_t)map->region << mpool_xvm_size_max;
-	if (len > base + (loff_t)mc_region_bytes() - off || !len)
-		len = base + mc_region_bytes() - off;
 	rc = mc_map_fadvise(map->file, off - base, len, advice);
 	fput(map->file);
 	return rc;

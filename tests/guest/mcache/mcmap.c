@@ -415,8 +415,34 @@ static int cmd_advise(struct map *m)
 	return 0;
 }
 
+/* Commands that take no argument ignore @arg. */
+static int run_sum(struct map *m, const char *arg) { (void)arg; return cmd_sum(m); }
+static int run_fork(struct map *m, const char *arg) { (void)arg; return cmd_fork(m); }
+static int run_fork_exec(struct map *m, const char *arg) { (void)arg; return cmd_fork_exec(m); }
+static int run_vm(struct map *m, const char *arg) { (void)arg; return cmd_vm(m); }
+static int run_close_fd(struct map *m, const char *arg) { (void)arg; return cmd_close_fd(m); }
+static int run_advise(struct map *m, const char *arg) { (void)arg; return cmd_advise(m); }
+
+static const struct {
+	const char	*name;
+	int		(*run)(struct map *m, const char *arg);
+} cmds[] = {
+	{ "sum", run_sum },
+	{ "touch", cmd_touch },
+	{ "fork", run_fork },
+	{ "fork-exec", run_fork_exec },
+	{ "vm", run_vm },
+	{ "threads", cmd_threads },
+	{ "unmap-race", cmd_unmap_race },
+	{ "hold", cmd_hold },
+	{ "wait-touch", cmd_wait_touch },
+	{ "close-fd", run_close_fd },
+	{ "advise", run_advise },
+};
+
 int main(int argc, char **argv)
 {
+	const typeof(cmds[0]) *c;
 	struct map m;
 	const char *cmd, *arg;
 
@@ -429,28 +455,9 @@ int main(int argc, char **argv)
 	map_open(&m, argv[2], argv[3]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if (!strcmp(cmd, "sum"))
-		return cmd_sum(&m);
-	if (!strcmp(cmd, "touch"))
-		return cmd_touch(&m, arg);
-	if (!strcmp(cmd, "fork"))
-		return cmd_fork(&m);
-	if (!strcmp(cmd, "vm"))
-		return cmd_vm(&m);
-	if (!strcmp(cmd, "threads"))
-		return cmd_threads(&m, arg);
-	if (!strcmp(cmd, "unmap-race"))
-		return cmd_unmap_race(&m, arg);
-	if (!strcmp(cmd, "fork-exec"))
-		return cmd_fork_exec(&m);
-	if (!strcmp(cmd, "hold"))
-		return cmd_hold(&m, arg);
-	if (!strcmp(cmd, "wait-touch"))
-		return cmd_wait_touch(&m, arg);
-	if (!strcmp(cmd, "close-fd"))
-		return cmd_close_fd(&m);
-	if (!strcmp(cmd, "advise"))
-		return cmd_advise(&m);
+	for (c = cmds; c < cmds + sizeof(cmds) / sizeof(cmds[0]); c++)
+		if (!strcmp(cmd, c->name))
+			return c->run(&m, arg);
 	fprintf(stderr, "mcmap: unknown command %s\n", cmd);
 	return 2;
 }
