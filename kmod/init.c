@@ -13,6 +13,7 @@
 #include "init.h"
 #include "mcache.h"
 #include "mpctl.h"
+#include "reaper.h"
 
 #define MPOOL_VERSION "0.1.0"
 
@@ -80,9 +81,13 @@ static int __init mpool_init(void)
 	if (rc)
 		return rc;
 
-	rc = mpctl_init();
+	rc = reaper_init();
 	if (rc)
 		goto out_mcache;
+
+	rc = mpctl_init();
+	if (rc)
+		goto out_reaper;
 
 	rc = mpool_selftest_run();
 	if (rc)
@@ -93,6 +98,8 @@ static int __init mpool_init(void)
 
 out_mpctl:
 	mpctl_exit();
+out_reaper:
+	reaper_exit();
 out_mcache:
 	mcache_exit();
 	return rc;
@@ -101,6 +108,7 @@ out_mcache:
 static void __exit mpool_exit(void)
 {
 	mpctl_exit();
+	reaper_exit();
 	mcache_exit();
 	pr_info("unloaded\n");
 }

@@ -84,8 +84,10 @@ int mblock_write(struct mpool *mp, u64 objid, const struct iovec __user *uiov, u
 	else
 		rc = pd_rw_iter(&mp->dev[obj->rec.mclass].pd, true, &io.iter,
 				obj_start(mp, obj) + obj->rec.wlen, false);
-	if (!rc)
+	if (!rc) {
 		obj->rec.wlen += io.len;
+		obj_io_account(mp, OBJ_TYPE_MBLOCK, true, io.len);
+	}
 	obj_io_end(&io);
 	return rc;
 }

@@ -28,8 +28,20 @@
  * i_size 0, PTEs zapped, pages truncated, reads waited for, mblocks
  * unpinned; later faults are SIGBUS and the pool's commands ENODEV.
  *
+ * Reaper.  Every listed map is on mc_maps, which the reaper (reaper.c)
+ * walks: each tick sums the maps' resident pages by advice, from their own
+ * address spaces, and under pressure mcache_reap_pass() drops the pages of
+ * each mblock idle for longer than the TTL times its map's multiplier.
+ * An mblock's age is its bucket's @atime: set at CREATE and by every fault
+ * on it (at most every MC_ATIME_GRAIN_NS), U64_MAX once evicted until its
+ * next fault.  A page mapped into a process takes no fault, so a hot
+ * mblock looks idle until an eviction unmaps it: a second chance, as in
+ * 1.9.0.  Eviction runs only in the reaper's worker, never in reclaim or
+ * in a fault, and the fault path never sleeps for the reaper's sake.
+ *
  * Locking.  mc_lock (a mutex) covers every pool's table (struct mc_pool),
- * each map's @mp, @mapped and @unpinned, and the birth reference.  Table
+ * mc_maps and the retired counters, each map's @mp, @mapped, @unpinned and
+ * @node, and the birth reference.  Table
  * entries are not references: a lookup takes one on the map's file with
  * mpool_file_tryget(), which fails once the last VMA is gone and the
  * release is pending (the release takes mc_lock before the map is freed,
@@ -44,6 +56,7 @@
 
 #include <linux/bvec.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/fadvise.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
@@ -53,6 +66,7 @@
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/wait_bit.h>
@@ -69,6 +83,33 @@
 /* Most pages one asynchronous read of a readahead carries. */
 #define MC_RA_BATCH_MAX		256
 
+/* A fault moves its mblock's atime only if it is older than this. */
+#define MC_ATIME_GRAIN_NS	(10 * NSEC_PER_MSEC)
+
+/* atime of an mblock the reaper evicted, until its next fault. */
+#define MC_ATIME_EVICTED	U64_MAX
+
+/* The reaper leaves alone a map with fewer resident pages than this. */
+#define MC_REAP_MIN_PAGES	32
+
+/* Maps the reaper takes out at once, and its pause after each batch (us). */
+#define MC_REAP_BATCH		5
+#define MC_REAP_PAUSE_MIN	300
+#define MC_REAP_PAUSE_MAX	700
+
+/* Readahead pages of a map its advice puts under duress (see mc_ra_pages()). */
+#define MC_RA_DURESS_PAGES	8
+
+/**
+ * struct mc_bucket - one mblock of a map
+ * @mb:    the mblock, pinned
+ * @atime: local_clock() of its last fault, or MC_ATIME_EVICTED
+ */
+struct mc_bucket {
+	struct mblock_pin	mb;
+	u64			atime;
+};
+
 /**
  * struct mc_map - one map
  * @mp:       its pool; NULL once revoked or released
@@ -81,7 +122,9 @@
  * @unpinned: the mblocks are unpinned (revoked or released)
  * @revoked:  the pool left; nothing may be read any more
  * @inflight: asynchronous reads not yet completed
- * @mb:       the mblocks, by bucket
+ * @node:     on mc_maps while the map is in its pool's table
+ * @cnt:      event counters (enum mc_counter)
+ * @bkt:      the mblocks, by bucket
  */
 struct mc_map {
 	struct mpool		*mp;
@@ -94,7 +137,9 @@ struct mc_map {
 	bool			unpinned;
 	bool			revoked;
 	atomic_t		inflight;
-	struct mblock_pin	mb[];
+	struct list_head	node;
+	atomic_long_t		cnt[MC_NR_COUNTERS];
+	struct mc_bucket	bkt[];
 };
 
 /**
@@ -115,6 +160,13 @@ struct mc_read {
 
 static DEFINE_MUTEX(mc_lock);
 static struct vfsmount *mc_mnt;
+
+/* Under mc_lock: every listed map, and the counters of those gone. */
+static LIST_HEAD(mc_maps);
+static u64 mc_retired[MC_NR_COUNTERS];
+
+/* The reaper's urgency as readahead sees it (mcache_ra_duress()). */
+static unsigned int mc_urgency;
 
 static u64 mc_region_bytes(void)
 {
@@ -141,13 +193,57 @@ static pgoff_t mc_valid_pages(const struct mc_map *map, pgoff_t index)
 
 	if (b >= map->mbidc)
 		return 0;
-	wpages = map->mb[b].wlen >> PAGE_SHIFT;
+	wpages = map->bkt[b].mb.wlen >> PAGE_SHIFT;
 	return in < wpages ? wpages - in : 0;
 }
 
 static struct mc_map *mc_file_map(struct file *file)
 {
 	return file_inode(file)->i_private;
+}
+
+static void mc_count(struct mc_map *map, enum mc_counter c, long n)
+{
+	atomic_long_add(n, &map->cnt[c]);
+}
+
+/* Page @index of @map is in use now: its mblock is young again. */
+static void mc_touch(struct mc_map *map, pgoff_t index)
+{
+	pgoff_t b = index >> map->bkt_shift;
+	u64 now, at;
+
+	if (b >= map->mbidc)
+		return;
+	now = local_clock();
+	at = READ_ONCE(map->bkt[b].atime);
+	/* An evicted mblock's U64_MAX is "in the future": always replaced. */
+	if (at == MC_ATIME_EVICTED || now - at >= MC_ATIME_GRAIN_NS)
+		WRITE_ONCE(map->bkt[b].atime, now);
+}
+
+/*
+ * Readahead pages of @map: its pool's ra, except under the reaper's
+ * duress (1.9.0): 8 pages for COLD maps from urgency 1500 on, for WARM
+ * ones past 3000; HOT and PINNED keep theirs.  Caller holds mc_lock.
+ */
+static unsigned int mc_ra_pages(const struct mc_map *map, const struct mpool *mp)
+{
+	unsigned int ra = READ_ONCE(mp->st.pool.ra_pages_max);
+	bool duress;
+
+	lockdep_assert_held(&mc_lock);
+	switch (map->advice) {
+	case MPC_VMA_COLD:
+		duress = mc_urgency >= 1500;
+		break;
+	case MPC_VMA_WARM:
+		duress = mc_urgency > 3000;
+		break;
+	default:
+		duress = false;
+	}
+	return duress ? min_t(unsigned int, ra, MC_RA_DURESS_PAGES) : ra;
 }
 
 /* Reading pages */
@@ -179,14 +275,16 @@ static void mc_read_done(struct pd_aio *aio, int rc)
 /* Submit @rd, whose pages start at page @index of the map. */
 static void mc_read_submit(struct mc_read *rd, pgoff_t index)
 {
-	const struct mblock_pin *mb = &rd->map->mb[index >> rd->map->bkt_shift];
+	const struct mblock_pin *mb = &rd->map->bkt[index >> rd->map->bkt_shift].mb;
 	u64 off = mb->start + ((u64)(index & (mc_bkt_pages(rd->map) - 1)) << PAGE_SHIFT);
 	struct iov_iter iter;
 
 	iov_iter_bvec(&iter, ITER_DEST, rd->bv, rd->n, (size_t)rd->n << PAGE_SHIFT);
 	pd_aio_init(&rd->aio, mc_read_done);
-	if (!rd->wait)
+	if (!rd->wait) {
 		atomic_inc(&rd->map->inflight);
+		mc_count(rd->map, MC_RA_PAGES, rd->n);
+	}
 	pd_read_async(mb->pd, &iter, off, &rd->aio);
 }
 
@@ -267,18 +365,46 @@ static const struct address_space_operations mc_aops = {
 
 /* Faults */
 
-/* A hole is SIGBUS before the page cache is asked for anything. */
+/*
+ * A hole is SIGBUS before the page cache is asked for anything.  A fault
+ * is major, as the core counts it, when it read the media or was retried.
+ */
 static vm_fault_t mc_fault(struct vm_fault *vmf)
 {
-	if (!mc_valid_pages(mc_file_map(vmf->vma->vm_file), vmf->pgoff))
+	struct mc_map *map = mc_file_map(vmf->vma->vm_file);
+	vm_fault_t ret;
+
+	if (!mc_valid_pages(map, vmf->pgoff))
 		return VM_FAULT_SIGBUS;
-	return filemap_fault(vmf);
+	mc_touch(map, vmf->pgoff);
+	ret = filemap_fault(vmf);
+	if (!(ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)))
+		mc_count(map, (ret & VM_FAULT_MAJOR) || (vmf->flags & FAULT_FLAG_TRIED) ?
+			 MC_FAULTS_MAJOR : MC_FAULTS_MINOR, 1);
+	return ret;
 }
 
-/* Fault-around maps only pages that are up to date: never a hole's. */
+/*
+ * Fault-around maps only pages that are up to date, never a hole's.  It
+ * may run under RCU (and on 6.4+ under the VMA lock alone): nothing here
+ * sleeps.
+ */
+static vm_fault_t mc_fault_around(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
+{
+	struct mc_map *map = mc_file_map(vmf->vma->vm_file);
+	vm_fault_t ret;
+
+	mc_touch(map, vmf->pgoff);
+	ret = filemap_map_pages(vmf, start, end);
+	/* The retry of a fault that dropped its lock to read is a major one. */
+	if (ret & VM_FAULT_NOPAGE)
+		mc_count(map, vmf->flags & FAULT_FLAG_TRIED ? MC_FAULTS_MAJOR : MC_FAULTS_MINOR, 1);
+	return ret;
+}
+
 static const struct vm_operations_struct mc_vm_ops = {
 	.fault		= mc_fault,
-	.map_pages	= filemap_map_pages,
+	.map_pages	= mc_fault_around,
 };
 
 /*
@@ -309,6 +435,7 @@ static int mc_map_fadvise(struct file *file, loff_t off, loff_t len, int advice)
 		if (valid) {
 			DEFINE_READAHEAD(ractl, file, &file->f_ra, file->f_mapping, index);
 
+			mc_touch(map, index);
 			/* Exactly these pages: no window that could reach a hole. */
 			page_cache_ra_unbounded(&ractl, min3(valid, last - index + 1,
 							     (pgoff_t)file->f_ra.ra_pages), 0);
@@ -326,7 +453,7 @@ static void mc_unpin(struct mc_map *map)
 	if (map->unpinned)
 		return;
 	for (i = 0; i < map->mbidc; i++)
-		mblock_unpin(&map->mb[i]);
+		mblock_unpin(&map->bkt[i].mb);
 	map->unpinned = true;
 }
 
@@ -337,10 +464,25 @@ static void mc_drain(struct mc_map *map)
 	wait_var_event(&map->inflight, !atomic_read(&map->inflight));
 }
 
-/* Take @map out of its pool's table, if it is still there. */
+/*
+ * Take @map out of its pool's table and off mc_maps, if it is still
+ * there; its counters go to its pool's and the module's retired ones.
+ */
 static void mc_unlist(struct mc_map *map)
 {
+	int i;
+
 	lockdep_assert_held(&mc_lock);
+	if (!list_empty(&map->node)) {
+		list_del_init(&map->node);
+		for (i = 0; i < MC_NR_COUNTERS; i++) {
+			long v = atomic_long_read(&map->cnt[i]);
+
+			mc_retired[i] += v;
+			if (map->mp)
+				map->mp->mc.retired[i] += v;
+		}
+	}
 	if (map->mp && map->region)
 		xa_cmpxchg(&map->mp->mc.maps, map->region, map, NULL, 0);
 	map->mp = NULL;
@@ -445,10 +587,11 @@ static int mc_map_pin(struct mpool *mp, struct mc_map *map, const u64 *ids)
 	int rc;
 
 	for (i = 0; i < map->mbidc; i++) {
-		rc = mblock_pin(mp, ids[i], &map->mb[i]);
+		rc = mblock_pin(mp, ids[i], &map->bkt[i].mb);
 		if (rc)
 			goto out_unpin;
-		maxlen = max(maxlen, map->mb[i].wlen);
+		maxlen = max(maxlen, map->bkt[i].mb.wlen);
+		map->bkt[i].atime = local_clock();
 	}
 
 	map->bkt_shift = maxlen ? order_base_2(maxlen >> PAGE_SHIFT) : 0;
@@ -460,7 +603,7 @@ static int mc_map_pin(struct mpool *mp, struct mc_map *map, const u64 *ids)
 
 out_unpin:
 	while (i--)
-		mblock_unpin(&map->mb[i]);
+		mblock_unpin(&map->bkt[i].mb);
 	return rc;
 }
 
@@ -482,7 +625,7 @@ int mcache_create(struct mpool *mp, struct mpioc_vma *v)
 	if (IS_ERR(ids))
 		return PTR_ERR(ids);
 
-	map = kvzalloc(struct_size(map, mb, n), GFP_KERNEL_ACCOUNT);
+	map = kvzalloc(struct_size(map, bkt, n), GFP_KERNEL_ACCOUNT);
 	if (!map) {
 		rc = -ENOMEM;
 		goto out_ids;
@@ -490,6 +633,7 @@ int mcache_create(struct mpool *mp, struct mpioc_vma *v)
 	map->mbidc = n;
 	map->advice = v->im_advice;
 	atomic_set(&map->inflight, 0);
+	INIT_LIST_HEAD(&map->node);
 	rc = mc_map_pin(mp, map, ids);
 	if (rc)
 		goto out_map;
@@ -515,12 +659,13 @@ int mcache_create(struct mpool *mp, struct mpioc_vma *v)
 		goto out_unpin;
 	}
 	map->file = file;
-	file->f_ra.ra_pages = READ_ONCE(mp->st.pool.ra_pages_max);
 
 	/* From here on the file's release undoes everything. */
 	mutex_lock(&mc_lock);
 	map->mp = mp;
+	file->f_ra.ra_pages = mc_ra_pages(map, mp);
 	xa_store(&mp->mc.maps, region, map, GFP_KERNEL);
+	list_add_tail(&map->node, &mc_maps);
 	mutex_unlock(&mc_lock);
 
 	v->im_bktsz = (u64)PAGE_SIZE << map->bkt_shift;
@@ -661,7 +806,7 @@ int mcache_mmap(struct mpool * const *poolp, struct vm_area_struct *vma)
 	vma->vm_ops = &mc_vm_ops;
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_RAND_READ);
 	vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC | VM_SEQ_READ);
-	map->file->f_ra.ra_pages = READ_ONCE(mp->st.pool.ra_pages_max);
+	map->file->f_ra.ra_pages = mc_ra_pages(map, mp);
 
 	/* The VMA holds the file now: the birth reference is not needed. */
 	if (!map->mapped) {
@@ -697,6 +842,145 @@ int mcache_fadvise(struct mpool * const *poolp, loff_t off, loff_t len, int advi
 	rc = mc_map_fadvise(map->file, off - base, len, advice);
 	fput(map->file);
 	return rc;
+}
+
+/* Counters */
+
+static void mc_stats_add(struct mc_stats *st, struct mc_map *map)
+{
+	int i;
+
+	st->maps++;
+	st->pages[map->advice] += READ_ONCE(map->file->f_mapping->nrpages);
+	for (i = 0; i < MC_NR_COUNTERS; i++)
+		st->cnt[i] += atomic_long_read(&map->cnt[i]);
+}
+
+/* The counters of @mp's maps, or of every map if @mp is NULL. */
+void mcache_stats(struct mpool *mp, struct mc_stats *st)
+{
+	struct mc_map *map;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&mc_lock);
+	memcpy(st->cnt, mp ? mp->mc.retired : mc_retired, sizeof(st->cnt));
+	list_for_each_entry(map, &mc_maps, node)
+		if (!mp || map->mp == mp)
+			mc_stats_add(st, map);
+	mutex_unlock(&mc_lock);
+}
+
+/* The reaper's side */
+
+static const unsigned int mc_ttl_mult[MC_NR_ADVICE] = {
+	[MPC_VMA_COLD] = 1, [MPC_VMA_WARM] = 10, [MPC_VMA_HOT] = 100,
+};
+
+/*
+ * Evict every mblock of @map idle for longer than @ttl_ns times its
+ * advice's multiplier, until fewer than MC_REAP_MIN_PAGES of it are left.
+ * invalidate_inode_pages2_range() unmaps the pages from every process and
+ * waits for reads in flight (their folios are locked); a page busy for a
+ * moment stays, which is harmless.  Returns the pages it dropped.
+ */
+static u64 mc_map_reap(struct mc_map *map, u64 now, u64 ttl_ns)
+{
+	struct address_space *mapping = map->file->f_mapping;
+	u64 age = ttl_ns * mc_ttl_mult[map->advice];
+	u64 evicted = 0, mblocks = 0;
+	u32 i;
+
+	for (i = 0; i < map->mbidc; i++) {
+		pgoff_t first = (pgoff_t)i << map->bkt_shift;
+		pgoff_t wpages = map->bkt[i].mb.wlen >> PAGE_SHIFT;
+		u64 at = READ_ONCE(map->bkt[i].atime);
+		unsigned long before, after;
+
+		if (READ_ONCE(mapping->nrpages) < MC_REAP_MIN_PAGES || READ_ONCE(map->revoked))
+			break;
+		if (!wpages || at == MC_ATIME_EVICTED || now < at || now - at <= age)
+			continue;
+		WRITE_ONCE(map->bkt[i].atime, MC_ATIME_EVICTED);
+		if (!filemap_range_has_page(mapping, (loff_t)first << PAGE_SHIFT,
+					    ((loff_t)(first + wpages) << PAGE_SHIFT) - 1))
+			continue;
+
+		before = READ_ONCE(mapping->nrpages);
+		invalidate_inode_pages2_range(mapping, first, first + wpages - 1);
+		after = READ_ONCE(mapping->nrpages);
+		if (before > after)
+			evicted += before - after;
+		mblocks++;
+		cond_resched();
+	}
+	mc_count(map, MC_REAP_MBLOCKS, mblocks);
+	mc_count(map, MC_REAP_PAGES, evicted);
+	return evicted;
+}
+
+/*
+ * One eviction pass over every map that is not PINNED and holds at least
+ * MC_REAP_MIN_PAGES pages, oldest-visited first: the maps go out of
+ * mc_lock in batches, each map with a reference on its file, and back to
+ * the tail of mc_maps, so the next pass starts where this one ended.  A
+ * map released meanwhile is simply skipped (its tryget fails).  Runs in
+ * the reaper's worker only.  Returns the pages evicted.
+ */
+u64 mcache_reap_pass(u64 ttl_ns)
+{
+	struct mc_map *batch[MC_REAP_BATCH];
+	size_t todo, n, i;
+	u64 evicted = 0;
+
+	mutex_lock(&mc_lock);
+	todo = list_count_nodes(&mc_maps);
+	mutex_unlock(&mc_lock);
+
+	while (todo) {
+		n = 0;
+		mutex_lock(&mc_lock);
+		while (todo && n < MC_REAP_BATCH && !list_empty(&mc_maps)) {
+			struct mc_map *map = list_first_entry(&mc_maps, struct mc_map, node);
+
+			list_move_tail(&map->node, &mc_maps);
+			todo--;
+			if (map->advice == MPC_VMA_PINNED || READ_ONCE(map->revoked) ||
+			    READ_ONCE(map->file->f_mapping->nrpages) < MC_REAP_MIN_PAGES ||
+			    !mpool_file_tryget(map->file))
+				continue;
+			batch[n++] = map;
+		}
+		if (list_empty(&mc_maps))
+			todo = 0;
+		mutex_unlock(&mc_lock);
+
+		for (i = 0; i < n; i++) {
+			evicted += mc_map_reap(batch[i], local_clock(), ttl_ns);
+			/*
+			 * Ours may be the last reference (the last munmap
+			 * came meanwhile): release the map here, at once, so
+			 * that its mblocks are unpinned now and not after a
+			 * delayed fput.  The release takes only mc_lock, which
+			 * this worker does not hold.
+			 */
+			__fput_sync(batch[i]->file);
+		}
+		if (n)
+			usleep_range(MC_REAP_PAUSE_MIN, MC_REAP_PAUSE_MAX);
+	}
+	return evicted;
+}
+
+/* The reaper's urgency changed: cap or restore each map's readahead. */
+void mcache_ra_duress(unsigned int urgency)
+{
+	struct mc_map *map;
+
+	mutex_lock(&mc_lock);
+	mc_urgency = urgency;
+	list_for_each_entry(map, &mc_maps, node)
+		WRITE_ONCE(map->file->f_ra.ra_pages, mc_ra_pages(map, map->mp));
+	mutex_unlock(&mc_lock);
 }
 
 /* Pools */

@@ -16,17 +16,44 @@
 
 struct mpool;
 
+/* Event counters of maps, in pages or events. */
+enum mc_counter {
+	MC_FAULTS_MAJOR,	/* faults that read the media */
+	MC_FAULTS_MINOR,	/* faults served from the page cache */
+	MC_RA_PAGES,		/* pages read by readahead */
+	MC_REAP_MBLOCKS,	/* mblocks the reaper evicted */
+	MC_REAP_PAGES,		/* pages the reaper evicted */
+	MC_NR_COUNTERS
+};
+
+/* Resident pages are counted by advice: COLD, WARM, HOT, PINNED. */
+#define MC_NR_ADVICE	(MPC_VMA_PINNED + 1)
+
+/**
+ * struct mc_stats - counters of a pool's maps, or of every map
+ * @maps:  live maps
+ * @pages: their pages in the page cache, by advice
+ * @cnt:   events since the module was loaded (the pool was activated)
+ */
+struct mc_stats {
+	u64	maps;
+	u64	pages[MC_NR_ADVICE];
+	u64	cnt[MC_NR_COUNTERS];
+};
+
 /**
  * struct mc_pool - the maps of one active pool
- * @maps: region -> struct mc_map, for every map not yet released (a
- *        reserved entry while a CREATE builds its map)
- * @dead: the pool is leaving: no map may be created or mmapped
+ * @maps:    region -> struct mc_map, for every map not yet released (a
+ *           reserved entry while a CREATE builds its map)
+ * @dead:    the pool is leaving: no map may be created or mmapped
+ * @retired: the counters of its maps that are gone
  *
- * Both under mcache.c's one lock (see there).
+ * All under mcache.c's one lock (see there).
  */
 struct mc_pool {
 	struct xarray	maps;
 	bool		dead;
+	u64		retired[MC_NR_COUNTERS];
 };
 
 int mcache_init(void);
@@ -41,6 +68,12 @@ int mcache_create(struct mpool *mp, struct mpioc_vma *v);
 int mcache_destroy(struct mpool *mp, const struct mpioc_vma *v);
 int mcache_purge(struct mpool *mp, const struct mpioc_vma *v);
 int mcache_vrss(struct mpool *mp, struct mpioc_vma *v);
+
+void mcache_stats(struct mpool *mp, struct mc_stats *st);
+
+/* For the reaper (reaper.h): one eviction pass, and readahead under duress. */
+u64 mcache_reap_pass(u64 ttl_ns);
+void mcache_ra_duress(unsigned int urgency);
 
 /*
  * mmap and fadvise of a pool node.  They run under mmap_lock or with no

@@ -48,6 +48,7 @@
 #include "mlog.h"
 #include "mp.h"
 #include "mpctl.h"
+#include "sysfs.h"
 
 /* The control node's owner and mode; pool nodes carry their own. */
 static unsigned int mpc_ctl_uid;
@@ -1016,6 +1017,8 @@ static noinline int mpc_unit_create(const char *name, bool ctl, kuid_t uid,
 	unit->dev.type = &mpc_unit_type;
 	unit->dev.devt = MKDEV(MAJOR(mpc.devno), minor);
 	unit->dev.release = mpc_unit_release;
+	/* Created with the node, before its uevent: udev sees them at once. */
+	unit->dev.groups = ctl ? mpool_ctl_groups : mpool_pool_groups;
 
 	/* From here on put_device() frees the unit and the minor. */
 	rc = dev_set_name(&unit->dev, "%s", name);
@@ -1039,6 +1042,31 @@ out_put:
 }
 
 ALLOW_ERROR_INJECTION(mpc_unit_create, ERRNO);
+
+/* A pool node's pool, as a command sees it (under io_lock, shared). */
+struct mpool *mpc_dev_pool_get(struct device *dev)
+{
+	struct mpc_unit *unit = dev_to_unit(dev);
+
+	down_read(&unit->io_lock);
+	return unit->pool;
+}
+
+void mpc_dev_pool_put(struct device *dev)
+{
+	up_read(&dev_to_unit(dev)->io_lock);
+}
+
+void mpc_dev_owner(struct device *dev, u32 *uid, u32 *gid, u32 *mode)
+{
+	struct mpc_unit *unit = dev_to_unit(dev);
+
+	mutex_lock(&unit->open_lock);
+	*uid = from_kuid(&init_user_ns, unit->uid);
+	*gid = from_kgid(&init_user_ns, unit->gid);
+	*mode = unit->mode;
+	mutex_unlock(&unit->open_lock);
+}
 
 /* Unregister the node; open files keep the unit alive until they close. */
 static void mpc_unit_destroy(struct mpc_unit *unit)

@@ -61,6 +61,10 @@ void obj_table_init(struct mp_objtab *t)
 	mutex_init(&t->oid_lock);
 	spin_lock_init(&t->stats_lock);
 	atomic_set(&t->rr, 0);
+	for (i = 0; i < 4; i++) {
+		atomic64_set(&t->io_ops[i / 2][i % 2], 0);
+		atomic64_set(&t->io_bytes[i / 2][i % 2], 0);
+	}
 	for (i = 0; i <= PMD_MDC_MAX; i++) {
 		t->ckpt[i] = 0;
 		t->next_uniq[i] = OBJ_UNIQ_BLOCK;
@@ -696,8 +700,23 @@ int obj_rw(struct mpool *mp, u64 objid, u8 type, bool write,
 	else
 		rc = pd_rw_iter(&mp->dev[obj->rec.mclass].pd, write, &io.iter,
 				obj_start(mp, obj) + offset, write);
+	if (!rc)
+		obj_io_account(mp, type, write, io.len);
 	obj_io_end(&io);
 	return rc;
+}
+
+/* A data transfer of @len bytes of an object of @type succeeded. */
+void obj_io_account(struct mpool *mp, u8 type, bool write, size_t len)
+{
+	atomic64_inc(&mp->objs.io_ops[type - 1][write]);
+	atomic64_add(len, &mp->objs.io_bytes[type - 1][write]);
+}
+
+void obj_io_stats(struct mpool *mp, u8 type, bool write, u64 *ops, u64 *bytes)
+{
+	*ops = atomic64_read(&mp->objs.io_ops[type - 1][write]);
+	*bytes = atomic64_read(&mp->objs.io_bytes[type - 1][write]);
 }
 
 /*

@@ -77,6 +77,8 @@ struct mp_obj {
  * @ckpt:      highest uniquifier checkpointed, by MDC slot
  * @rr:        next slot to allocate in
  * @stats_lock: protects the counters below
+ * @io_ops:    data transfers done, by [type - 1][write] (atomic, no lock)
+ * @io_bytes:  their bytes, likewise
  */
 struct mp_objtab {
 	struct xarray		objs;
@@ -90,6 +92,8 @@ struct mp_objtab {
 	u64			mlog_alen;
 	u32			mblock_cnt;
 	u32			mlog_cnt;
+	atomic64_t		io_ops[2][2];
+	atomic64_t		io_bytes[2][2];
 };
 
 void obj_table_init(struct mp_objtab *t);
@@ -162,6 +166,9 @@ int obj_io_begin(struct obj_io *io, struct mpool *mp, u64 objid, u8 type, bool e
 void obj_io_end(struct obj_io *io);
 int obj_rw(struct mpool *mp, u64 objid, u8 type, bool write,
 	   const struct iovec __user *uiov, u16 iovcnt, s64 offset);
+
+void obj_io_account(struct mpool *mp, u8 type, bool write, size_t len);
+void obj_io_stats(struct mpool *mp, u8 type, bool write, u64 *ops, u64 *bytes);
 
 struct mp_obj *obj_pin(struct mpool *mp, u64 objid, u8 type);
 void obj_unpin(struct mp_obj *obj);

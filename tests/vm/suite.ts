@@ -99,7 +99,7 @@ export function buildHelpers(suite: string): void {
   const dir = join(REPO, 'tests/guest', suite.split('/')[0]!);
   mkdirSync(HELPERS, { recursive: true });
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.c'))) {
-    const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${join(REPO, 'uapi')}`, '-o', join(HELPERS, f.slice(0, -2)), join(dir, f)];
+    const args = ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${join(REPO, 'uapi')}`, '-o', join(HELPERS, f.slice(0, -2)), join(dir, f), '-lm'];
     execFileSync('gcc', args, { stdio: 'pipe' });
   }
 }
