@@ -14,6 +14,34 @@ export {
   type ScanOptions,
 } from './lib/pools.js';
 export { Pool, poolNodePath, withPool, type AddDeviceOptions, type PoolOpenOptions, type SetPropsRequest } from './lib/pool.js';
+export {
+  readStats,
+  readGlobalStats,
+  readPoolStats,
+  globalRates,
+  poolRates,
+  statsRates,
+  GLOBAL_STATS,
+  POOL_STATS,
+  type GlobalCounterKey,
+  type GlobalCounters,
+  type GlobalRates,
+  type GlobalStats,
+  type McacheStats,
+  type PoolCounterKey,
+  type PoolCounters,
+  type PoolIoStats,
+  type PoolRates,
+  type PoolStats,
+  type PoolSysfsParams,
+  type StatInfo,
+  type StatKind,
+  type StatUnit,
+  type StatsRates,
+  type StatsSnapshot,
+} from './lib/stats.js';
+export { readReaper, setReaper, reaperProblem, REAPER_KNOBS, type ReaperKnobs, type ReaperUpdate } from './lib/reaper.js';
+export { SYSFS_ROOT, type SysfsOptions } from './lib/sysfs.js';
 export { AlignedBuffer, PAGE_SIZE, roundUpToPage } from './lib/aligned.js';
 export { PoolObjects, type PoolHandle } from './lib/pool-objects.js';
 export { Mblocks, fromMblockProps, type MblockAllocOptions, type MblockProps, type MblockWriteOptions } from './lib/mblock.js';

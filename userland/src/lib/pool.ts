@@ -28,6 +28,8 @@ import { EINVAL, ENOENT } from './errno.js';
 import { Mblocks } from './mblock.js';
 import { Mcache } from './mcache.js';
 import { Mlogs } from './mlog.js';
+import { readPoolStats, type PoolStats } from './stats.js';
+import { SYSFS_ROOT } from './sysfs.js';
 
 export interface PoolOpenOptions {
   /** O_RDWR instead of O_RDONLY. */
@@ -38,6 +40,8 @@ export interface PoolOpenOptions {
   nonblock?: boolean;
   /** Node path; default /dev/mpool/<name>. */
   path?: string;
+  /** The module's sysfs class directory, for stats(); default /sys/class/mpool. */
+  sysfsRoot?: string;
 }
 
 export interface AddDeviceOptions {
@@ -77,16 +81,18 @@ export class Pool {
   readonly name: string;
   readonly path: string;
   readonly writable: boolean;
+  readonly sysfsRoot: string;
   #fd: number;
   #mblocks: Mblocks | undefined;
   #mlogs: Mlogs | undefined;
   #mcache: Mcache | undefined;
 
-  private constructor(name: string, path: string, fd: number, writable: boolean) {
+  private constructor(name: string, path: string, fd: number, writable: boolean, sysfsRoot: string) {
     this.name = name;
     this.path = path;
     this.#fd = fd;
     this.writable = writable;
+    this.sysfsRoot = sysfsRoot;
   }
 
   static open(name: string, opts: PoolOpenOptions = {}): Pool {
@@ -96,7 +102,7 @@ export class Pool {
     if (opts.exclusive) flags |= sys.O_EXCL;
     if (opts.nonblock) flags |= sys.O_NONBLOCK;
     try {
-      return new Pool(name, path, sys.open(path, flags), opts.write ?? false);
+      return new Pool(name, path, sys.open(path, flags), opts.write ?? false, opts.sysfsRoot ?? SYSFS_ROOT);
     } catch (e) {
       explain(e, { op: 'open', pool: name, path });
     }
@@ -131,6 +137,11 @@ export class Pool {
     const fd = this.#fd;
     this.#fd = -1;
     sys.close(fd, this.path);
+  }
+
+  /** The pool's parameters and counters from sysfs (/sys/class/mpool/<name>/), by its name. */
+  stats(): PoolStats {
+    return readPoolStats(this.name, { sysfsRoot: this.sysfsRoot });
   }
 
   /** PARAMS_GET. */

@@ -16,6 +16,9 @@ import { canonicalUuid, checkPoolName, checkPoolRef, looksLikeUuid } from './nam
 import { busyDetail, Pool, poolNodePath, zonePagesOrThrow } from './pool.js';
 import { fromMpoolParams, toCreateParams, toMpoolParams, updateProblem, type PoolCreateParams, type PoolParams, type PoolParamsUpdate } from './params.js';
 import type { PoolProps } from './props.js';
+import { readReaper, REAPER_KNOBS, setReaper, type ReaperKnobs, type ReaperUpdate } from './reaper.js';
+import { SYSFS_ROOT } from './sysfs.js';
+import { readPoolStats, readStats, type PoolStats, type StatsSnapshot } from './stats.js';
 import { blockDevicePaths, readDevice, scanDevices, type ActiveRef, type ScannedPool, type ScanResult } from './scan.js';
 import { EINVAL, ENOENT, ENXIO } from './errno.js';
 
@@ -26,6 +29,8 @@ export interface PoolsOptions {
   log?: (message: string) => void;
   /** Devices scan() and the by-name lookups read; default every block device in /proc/partitions. */
   scanPaths?: () => string[];
+  /** The module's sysfs class directory (stats, reaper knobs); default /sys/class/mpool. */
+  sysfsRoot?: string;
 }
 
 export interface CreateOptions extends PoolCreateParams {
@@ -102,9 +107,11 @@ export class Pools {
   readonly ctlPath: string;
   readonly #log: (message: string) => void;
   readonly #scanPaths: () => string[];
+  readonly sysfsRoot: string;
 
   constructor(opts: PoolsOptions = {}) {
     this.ctlPath = opts.ctlPath ?? MPC_DEV_CTLPATH;
+    this.sysfsRoot = opts.sysfsRoot ?? SYSFS_ROOT;
     this.#log = opts.log ?? (() => undefined);
     this.#scanPaths = opts.scanPaths ?? (() => blockDevicePaths());
   }
@@ -223,6 +230,28 @@ export class Pools {
   /** Active pools with their parameters, devices and usage. */
   listProps(): PoolProps[] {
     return this.#withCtl(false, (ctl) => ctl.listPoolProps());
+  }
+
+  /** The module's counters (sysfs): the control device's, with the reaper's knobs, and every active pool's. */
+  stats(): StatsSnapshot {
+    return readStats({ sysfsRoot: this.sysfsRoot });
+  }
+
+  /** One active pool's parameters and counters (sysfs), by name; no open of its node. */
+  poolStats(name: string): PoolStats {
+    return readPoolStats(name, { sysfsRoot: this.sysfsRoot });
+  }
+
+  /** The mcache reaper's knobs in force. */
+  reaper(): ReaperKnobs {
+    return readReaper({ sysfsRoot: this.sysfsRoot });
+  }
+
+  /** Set reaper knobs (root), range-checked before any write; returns the knobs in force. */
+  setReaper(u: ReaperUpdate): ReaperKnobs {
+    const set = (Object.keys(REAPER_KNOBS) as (keyof ReaperUpdate)[]).filter((k) => u[k] !== undefined);
+    this.#log(`setting ${set.map((k) => `${REAPER_KNOBS[k].file}=${String(u[k])}`).join(' ') || 'no reaper knob'}`);
+    return setReaper(u, { sysfsRoot: this.sysfsRoot });
   }
 
   /** Active pools as name/uuid pairs; none when the module is not loaded. */
