@@ -171,10 +171,12 @@ describe('malformed values: EBADMSG naming the file and what was read', () => {
 
 describe('missing files: ENOENT naming the path and which level is missing', () => {
   it('no class directory: the module is not loaded', () => {
-    const e = errorOf(() => readGlobalStats({ sysfsRoot: join(fs.root, 'nowhere') }));
+    const root = join(fs.root, 'nowhere');
+    const e = errorOf(() => readGlobalStats({ sysfsRoot: root }));
     expect(e.code).toBe('ENOENT');
     expect(e.errno).toBe(2);
-    expect(e.message).toContain('is the mpool module loaded?');
+    expect(e.path).toBe(root);
+    expect(e.message).toBe(`read ${root}: no such directory; is the mpool module loaded? (ENOENT)`);
     expect(errorOf(() => readStats({ sysfsRoot: join(fs.root, 'nowhere') })).message).toContain('is the mpool module loaded?');
   });
 
@@ -182,8 +184,10 @@ describe('missing files: ENOENT naming the path and which level is missing', () 
     rmSync(fs.path('mpoolctl/stats'), { recursive: true });
     const e = errorOf(() => readGlobalStats(opts()));
     expect(e.code).toBe('ENOENT');
-    expect(e.message).toContain(`no such directory ${fs.path('mpoolctl/stats')}`);
-    expect(e.message).toContain('older than this library');
+    expect(e.path).toBe(fs.path('mpoolctl/stats'));
+    expect(e.message).toBe(
+      `read ${fs.path('mpoolctl/stats')}: no such directory: the loaded mpool module does not have it (older than this library?) (ENOENT)`,
+    );
   });
 
   it('one file missing: ENOENT naming it', () => {
@@ -205,7 +209,8 @@ describe('missing files: ENOENT naming the path and which level is missing', () 
   it('a pool that is not active', () => {
     const e = errorOf(() => readPoolStats('mp9', opts()));
     expect(e.code).toBe('ENOENT');
-    expect(e.message).toContain('no active pool named "mp9"');
+    expect(e.path).toBe(fs.path('mp9'));
+    expect(e.message).toBe(`read ${fs.path('mp9')}: no active pool named "mp9" (ENOENT)`);
   });
 
   it('a pool without stats/ fails the whole snapshot (it is not silently left out)', () => {
@@ -214,6 +219,13 @@ describe('missing files: ENOENT naming the path and which level is missing', () 
     const e = errorOf(() => readStats(opts()));
     expect(e.code).toBe('ENOENT');
     expect(e.message).toContain('older than this library');
+  });
+
+  it('no control device under the root: the module is not loaded', () => {
+    rmSync(fs.ctl, { recursive: true });
+    const e = errorOf(() => readReaper(opts()));
+    expect(e.path).toBe(fs.ctl);
+    expect(e.message).toContain('is the mpool module loaded?');
   });
 
   it('a missing knob', () => {
@@ -342,6 +354,7 @@ describe('reaper knobs', () => {
     const e = errorOf(() => setReaper({ mempct: 50 }, { sysfsRoot: root }));
     expect(e.code).toBe('ENOENT');
     expect(e.op).toBe('write');
+    expect(e.path).toBe(root);
     expect(e.message).toContain('is the mpool module loaded?');
     expect(existsSync(root)).toBe(false);
   });

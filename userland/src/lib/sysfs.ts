@@ -41,31 +41,33 @@ export function nodeErrno(e: unknown): number {
 }
 
 /**
- * Why `path` under `root` is missing: the module (no root, or no control
- * device), the pool (no device directory), or a directory or file that the
- * loaded module does not have.
+ * The missing part of `path` under `root`, and why: the module (no root, or
+ * no control device), the pool (no device directory), or a directory or
+ * file that the loaded module does not have.
  */
-function missingDetail(root: string, path: string): string {
-  if (!existsSync(root)) return `no such file or directory; is the mpool module loaded? (no ${root})`;
-  const rel = path.slice(root.length + 1).split('/');
-  const device = rel[0] ?? '';
+function missing(root: string, path: string): { path: string; detail: string } {
+  const notLoaded = 'no such directory; is the mpool module loaded?';
+  if (!existsSync(root)) return { path: root, detail: notLoaded };
+  const device = path.slice(root.length + 1).split('/')[0] ?? '';
   const deviceDir = join(root, device);
   if (!existsSync(deviceDir)) {
-    return device === MPC_DEV_CTLNAME
-      ? `no such file or directory; is the mpool module loaded? (no ${deviceDir})`
-      : `no active pool named "${device}" (no ${deviceDir})`;
+    return { path: deviceDir, detail: device === MPC_DEV_CTLNAME ? notLoaded : `no active pool named "${device}"` };
   }
   const parent = dirname(path);
   if (parent !== deviceDir && !existsSync(parent)) {
-    return `no such directory ${parent}: the loaded mpool module does not have it (older than this library?)`;
+    return { path: parent, detail: 'no such directory: the loaded mpool module does not have it (older than this library?)' };
   }
-  return 'no such file: the loaded mpool module does not have it (older than this library?)';
+  return { path, detail: 'no such file: the loaded mpool module does not have it (older than this library?)' };
 }
 
-/** An error of Node's fs on a sysfs file as an MpoolError with its errno, naming the file. */
+/**
+ * An error of Node's fs on a sysfs file as an MpoolError with its errno,
+ * naming the file (for ENOENT, the part that is missing, and why).
+ */
 export function sysfsError(e: unknown, op: 'read' | 'write', root: string, path: string, detail?: string): MpoolError {
   const errno = nodeErrno(e);
-  return new MpoolError({ errno, op, path, detail: detail ?? (errno === ENOENT ? missingDetail(root, path) : undefined), cause: e });
+  if (errno === ENOENT && detail === undefined) return new MpoolError({ errno, op, ...missing(root, path), cause: e });
+  return new MpoolError({ errno, op, path, detail, cause: e });
 }
 
 /** The file's text, whole. */
