@@ -29,6 +29,11 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 }
 
+/** toJson on one line: a record of a stream (one JSON object per line). */
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
 /** Minimal YAML for flat records (the -Y output of upstream's CLI). */
 export function toYaml(key: string, records: Record<string, unknown>[]): string {
   if (records.length === 0) return `${key}: []`;

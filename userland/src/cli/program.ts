@@ -15,9 +15,11 @@ import { listCommand } from './commands/list.js';
 import { mblockCommand } from './commands/mblock.js';
 import { mcacheCommand } from './commands/mcache.js';
 import { mlogCommand } from './commands/mlog.js';
+import { reaperCommand } from './commands/reaper.js';
 import { renameCommand } from './commands/rename.js';
 import { scanCommand } from './commands/scan.js';
 import { setCommand } from './commands/set.js';
+import { statsCommand } from './commands/stats.js';
 import { currentIo, EXIT_FAILURE, EXIT_USAGE, setIo, type CliIo } from './run.js';
 
 /** Throw instead of exiting, and write through the CLI's io; on every command. */
@@ -63,7 +65,9 @@ export function program(): Command {
     .addCommand(scanCommand())
     .addCommand(mblockCommand())
     .addCommand(mlogCommand())
-    .addCommand(mcacheCommand());
+    .addCommand(mcacheCommand())
+    .addCommand(statsCommand())
+    .addCommand(reaperCommand());
   return configure(p);
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { MpoolError } from '../sys/errors.js';
-import { toJson } from './format.js';
+import { toJson, toJsonLine } from './format.js';
 
 /** A usage error: bad arguments, caught before any system call. */
 export class UsageError extends Error {
@@ -21,6 +21,8 @@ export interface Rendered {
   text: string;
   /** Exit status for a partial failure that still has output (default 0). */
   status?: number;
+  /** The command printed its output itself, as it went (mpool stats --watch): print nothing more. */
+  streamed?: boolean;
 }
 
 export interface CliIo {
@@ -86,21 +88,30 @@ export interface CommandContext {
   log: (message: string) => void;
 }
 
+export interface RunOptions {
+  /** The command prints JSON lines (mpool stats --watch): a --json error is one line too. */
+  jsonLines?: boolean;
+}
+
 /** Run a command's action with the global options of `cmd`; print its data, or its error. */
-export async function runCommand(cmd: Command, action: (ctx: CommandContext) => Rendered | Promise<Rendered>): Promise<void> {
+export async function runCommand(
+  cmd: Command,
+  action: (ctx: CommandContext) => Rendered | Promise<Rendered>,
+  opts: RunOptions = {},
+): Promise<void> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const json = g.json ?? false;
   const verbose = g.verbose ?? false;
   try {
     const r = await action({ json, verbose, log: verboseLog(verbose) });
-    const text = json ? toJson(r.data) : r.text;
+    const text = r.streamed ? '' : json ? toJson(r.data) : r.text;
     if (text !== '') io.out(`${text}\n`);
     if (r.status) io.exit(r.status);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e), { cause: e });
     if (json) {
       const detail = err instanceof MpoolError ? err.toJSON() : { message: err.message };
-      io.out(`${toJson({ error: detail })}\n`);
+      io.out(`${(opts.jsonLines ? toJsonLine : toJson)({ error: detail })}\n`);
     }
     io.err(`mpool: ${err.message}\n`);
     io.exit(exitCodeFor(err));
