@@ -123,7 +123,7 @@ export const GLOBAL_STATS: Specs<GlobalCounters, GlobalCounterKey> = {
   reapMblocks: MCACHE.reapMblocks,
   reapPages: MCACHE.reapPages,
   reapUrgency: { file: 'reap_urgency', kind: 'gauge', unit: 'basis points', help: 'how hard the reaper is reaping, 0..10000' },
-  reapTtlCur: { file: 'reap_ttl_cur', kind: 'gauge', unit: 'microseconds', help: 'the TTL in force now (reap_ttl, shortened by urgency)' },
+  reapTtlCur: { file: 'reap_ttl_cur', kind: 'gauge', unit: 'microseconds', help: 'the TTL in force now' },
   reapFreepct: {
     file: 'reap_freepct',
     kind: 'gauge',
