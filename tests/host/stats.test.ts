@@ -100,6 +100,11 @@ describe('reading', () => {
     expect(Object.keys(p.stats)).toHaveLength(POOL_FILES.length);
   });
 
+  it('a label in UTF-8 is read as such', () => {
+    fs.addPool('mp1', { label: 'données' });
+    expect(readPoolStats('mp1', opts()).params.label).toBe('données');
+  });
+
   it('an empty label is an empty string', () => {
     fs.addPool('mp1', { label: '' });
     expect(readPoolStats('mp1', opts()).params.label).toBe('');
@@ -446,6 +451,7 @@ describe('Pools and Pool', () => {
     expect(pools.setReaper({ debug: 2, ttlUs: 5000n })).toEqual({ mempct: 80, ttlUs: 5000n, debug: 2 });
     expect(log).toEqual(['setting reap_ttl=5000 reap_debug=2']);
     expect(() => pools.setReaper({ debug: 7 })).toThrow(/reap_debug=7 is out of range/);
+    expect(log).toHaveLength(1);
   });
 
   it('the default root is /sys/class/mpool', () => {

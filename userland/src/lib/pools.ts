@@ -16,7 +16,7 @@ import { canonicalUuid, checkPoolName, checkPoolRef, looksLikeUuid } from './nam
 import { busyDetail, Pool, poolNodePath, zonePagesOrThrow } from './pool.js';
 import { fromMpoolParams, toCreateParams, toMpoolParams, updateProblem, type PoolCreateParams, type PoolParams, type PoolParamsUpdate } from './params.js';
 import type { PoolProps } from './props.js';
-import { readReaper, REAPER_KNOBS, setReaper, type ReaperKnobs, type ReaperUpdate } from './reaper.js';
+import { readReaper, REAPER_KNOBS, reaperProblem, setReaper, type ReaperKnobs, type ReaperUpdate } from './reaper.js';
 import { SYSFS_ROOT } from './sysfs.js';
 import { readPoolStats, readStats, type PoolStats, type StatsSnapshot } from './stats.js';
 import { blockDevicePaths, readDevice, scanDevices, type ActiveRef, type ScannedPool, type ScanResult } from './scan.js';
@@ -250,7 +250,8 @@ export class Pools {
   /** Set reaper knobs (root), range-checked before any write; returns the knobs in force. */
   setReaper(u: ReaperUpdate): ReaperKnobs {
     const set = (Object.keys(REAPER_KNOBS) as (keyof ReaperUpdate)[]).filter((k) => u[k] !== undefined);
-    this.#log(`setting ${set.map((k) => `${REAPER_KNOBS[k].file}=${String(u[k])}`).join(' ') || 'no reaper knob'}`);
+    // Out of range: setReaper refuses it before any write; nothing to say it does.
+    if (reaperProblem(u) === null) this.#log(`setting ${set.map((k) => `${REAPER_KNOBS[k].file}=${String(u[k])}`).join(' ') || 'no reaper knob'}`);
     return setReaper(u, { sysfsRoot: this.sysfsRoot });
   }
 

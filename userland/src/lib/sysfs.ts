@@ -73,7 +73,7 @@ export function sysfsError(e: unknown, op: 'read' | 'write', root: string, path:
 /** The file's text, whole. */
 export function readText(root: string, path: string): string {
   try {
-    return readFileSync(path, 'latin1');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     throw sysfsError(e, 'read', root, path);
   }
@@ -132,7 +132,7 @@ export function writeValue(root: string, path: string, value: string, detail?: (
     throw sysfsError(e, 'write', root, path, detail?.(nodeErrno(e)));
   }
   try {
-    const buf = Buffer.from(`${value}\n`, 'latin1');
+    const buf = Buffer.from(`${value}\n`, 'utf8');
     const n = writeSync(fd, buf, 0, buf.length, null);
     if (n !== buf.length) throw new MpoolError({ errno: EIO, op: 'write', path, detail: `short write: ${n} of ${buf.length} bytes` });
   } catch (e) {
