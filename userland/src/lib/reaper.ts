@@ -36,7 +36,8 @@ interface KnobSpec {
 /** Each knob's file and range. */
 export const REAPER_KNOBS: { readonly [K in keyof ReaperKnobs]: Readonly<KnobSpec> } = {
   mempct: { file: 'reap_mempct', min: 5n, max: 100n, range: '5..100 (percent of memory; 100 disables the reaper)' },
-  ttlUs: { file: 'reap_ttl', min: 100n, max: U64_MAX, range: '>= 100 (microseconds)' },
+  // The kernel keeps it in an unsigned int.
+  ttlUs: { file: 'reap_ttl', min: 100n, max: 0xffffffffn, range: '100..4294967295 (microseconds)' },
   debug: { file: 'reap_debug', min: 0n, max: 3n, range: '0..3' },
 };
 
