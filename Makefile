@@ -73,7 +73,7 @@ demo: build
 
 # Ratios against raw O_DIRECT on the same virtual disk, in one VM run.
 bench: build
-	$(NODE_BIN)/tsx bench/run.ts
+	BENCH=$(BENCH) $(NODE_BIN)/tsx bench/run.ts
 
 clean:
 	$(MAKE) -C kmod clean || true

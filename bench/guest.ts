@@ -9,9 +9,11 @@
  *   3. mlog 4 KiB page write latency (MLOG_WRITE, FUA: what a sync append
  *      costs the kernel) vs a 4 KiB O_DIRECT write + fdatasync
  *   4. mcache maps vs ext4 mmaps (bench/mcache.ts)
+ *   5. the reaper on vs off under a balloon (bench/reaper.ts)
  */
 import { writeFileSync } from 'node:fs';
 import { runMcacheBench } from './mcache.js';
+import { runReaperBench } from './reaper.js';
 import { IOCTLS } from '../userland/src/gen/ioctl.js';
 import * as S from '../userland/src/gen/structs.js';
 import { Pools } from '../userland/src/lib/pools.js';
@@ -96,39 +98,53 @@ function mlogLatency(fd: number): number {
   return us;
 }
 
-const rows: Record<string, { mpool: number[]; raw: number[] }> = {
-  'mblock write MiB/s (1 MiB, + commit) vs O_DIRECT write': { mpool: [], raw: [] },
-  'mblock read MiB/s (1 MiB) vs O_DIRECT pread': { mpool: [], raw: [] },
-  'mlog 4 KiB page write µs (FUA) vs O_DIRECT 4 KiB write + fdatasync': { mpool: [], raw: [] },
-};
-const [w, r, l] = Object.values(rows) as [typeof rows[string], typeof rows[string], typeof rows[string]];
-const pools = new Pools();
-for (let round = 0; round < ROUNDS; round++) {
-  // Raw first, on the free device; then the pool on the same device.
-  w.raw.push(rawThroughput(true));
-  r.raw.push(rawThroughput(false));
-  l.raw.push(rawLatency());
-  pools.create('bench', DEV, { force: true });
-  const fd = sys.open('/dev/mpool/bench', sys.O_RDWR);
-  const m = mblockRun(fd);
-  w.mpool.push(m.write);
-  r.mpool.push(m.read);
-  l.mpool.push(mlogLatency(fd));
-  sys.close(fd);
-  pools.destroy('bench', { force: true });
+/** MPOOL_BENCH_ONLY=io,mcache,reaper runs those parts only (make bench BENCH=reaper). */
+const only = process.env.MPOOL_BENCH_ONLY?.split(',').filter(Boolean);
+const part = (p: string): boolean => !only || only.includes(p);
+
+if (part('io')) {
+  const rows: Record<string, { mpool: number[]; raw: number[] }> = {
+    'mblock write MiB/s (1 MiB, + commit) vs O_DIRECT write': { mpool: [], raw: [] },
+    'mblock read MiB/s (1 MiB) vs O_DIRECT pread': { mpool: [], raw: [] },
+    'mlog 4 KiB page write µs (FUA) vs O_DIRECT 4 KiB write + fdatasync': { mpool: [], raw: [] },
+  };
+  const [w, r, l] = Object.values(rows) as [typeof rows[string], typeof rows[string], typeof rows[string]];
+  const pools = new Pools();
+  for (let round = 0; round < ROUNDS; round++) {
+    // Raw first, on the free device; then the pool on the same device.
+    w.raw.push(rawThroughput(true));
+    r.raw.push(rawThroughput(false));
+    l.raw.push(rawLatency());
+    pools.create('bench', DEV, { force: true });
+    const fd = sys.open('/dev/mpool/bench', sys.O_RDWR);
+    const m = mblockRun(fd);
+    w.mpool.push(m.write);
+    r.mpool.push(m.read);
+    l.mpool.push(mlogLatency(fd));
+    sys.close(fd);
+    pools.destroy('bench', { force: true });
+  }
+
+  const out = Object.entries(rows).map(([name, v]) => ({
+    name,
+    mpool: median(v.mpool),
+    raw: median(v.raw),
+    ratio: median(v.mpool) / median(v.raw),
+    samples: v,
+  }));
+  writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/bench.json`, JSON.stringify(out, null, 2));
+  for (const o of out) console.log(`${o.name}: mpool ${o.mpool.toFixed(1)}, raw ${o.raw.toFixed(1)}, ratio ${o.ratio.toFixed(2)}`);
 }
 
-const out = Object.entries(rows).map(([name, v]) => ({
-  name,
-  mpool: median(v.mpool),
-  raw: median(v.raw),
-  ratio: median(v.mpool) / median(v.raw),
-  samples: v,
-}));
-writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/bench.json`, JSON.stringify(out, null, 2));
-for (const o of out) console.log(`${o.name}: mpool ${o.mpool.toFixed(1)}, raw ${o.raw.toFixed(1)}, ratio ${o.ratio.toFixed(2)}`);
-
 // mcache maps against ext4 mmaps on a second disk (bench/mcache.ts).
-const mc = runMcacheBench();
-writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/mcache.json`, JSON.stringify(mc, null, 2));
-for (const o of mc) console.log(`${o.name}: mpool ${o.mpool.median.toFixed(1)}, ${o.baseline} ${o.base.median.toFixed(1)}, ratio ${o.ratio.toFixed(2)}`);
+if (part('mcache')) {
+  const mc = runMcacheBench();
+  writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/mcache.json`, JSON.stringify(mc, null, 2));
+  for (const o of mc) console.log(`${o.name}: mpool ${o.mpool.median.toFixed(1)}, ${o.baseline} ${o.base.median.toFixed(1)}, ratio ${o.ratio.toFixed(2)}`);
+}
+
+// The reaper on vs off under a balloon (bench/reaper.ts).
+if (part('reaper')) {
+  const rp = await runReaperBench();
+  writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/reaper.json`, JSON.stringify(rp, null, 2));
+}

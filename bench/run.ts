@@ -1,11 +1,14 @@
 /**
  * make bench: one VM run of bench/guest.ts on a 4 GiB virtual disk; prints
- * each measurement with its baseline and the ratio, medians of 3 rounds.
+ * each measurement with its baseline and the ratio, medians with min and
+ * max of interleaved rounds. BENCH=io,mcache,reaper runs those parts only.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatVerdict } from '../tests/vm/verdict.js';
 import type { McacheRow } from './mcache.js';
+import type { ReaperBench } from './reaper.js';
+import { buildHelpers, HELPERS } from '../tests/vm/suite.js';
 import { boot, buildModule, BUILD, REPO, stockKernel } from '../tests/vm/vm.js';
 
 interface Row {
@@ -18,27 +21,43 @@ interface Row {
 
 const kernel = stockKernel();
 const ko = buildModule(kernel);
+buildHelpers('reaper');
+const only = process.env.BENCH ?? '';
 const share = join(BUILD, 'vm', 'runs', 'bench');
 const r = await boot({
   kernel,
   share,
   disks: { dir: join(BUILD, 'vm', 'disks', 'bench'), count: 2, sizeMiB: 4096 },
-  script: `insmod ${ko} || exit 90\ncd ${REPO} && MPOOL_SHARE="$OLDPWD" node --import tsx bench/guest.ts\nrc=$?\ncd - >/dev/null; rmmod mpool; dmesg > dmesg.txt; exit $rc`,
+  script: `insmod ${ko} || exit 90\ncd ${REPO} && MPOOL_SHARE="$OLDPWD" MPOOL_HELPERS=${HELPERS} MPOOL_BENCH_ONLY=${only} node --import tsx bench/guest.ts\nrc=$?\ncd - >/dev/null; rmmod mpool; dmesg > dmesg.txt; exit $rc`,
   timeoutSec: 3600,
 });
 if (!r.verdict.ok) {
   console.log(`bench: FAILED\n${formatVerdict(r.verdict)}\n${r.console.split('\n').slice(-30).join('\n')}`);
   process.exit(1);
 }
-const rows = JSON.parse(readFileSync(join(share, 'bench.json'), 'utf8')) as Row[];
+const read = <T>(f: string): T | null => (existsSync(join(share, f)) ? (JSON.parse(readFileSync(join(share, f), 'utf8')) as T) : null);
+const rows = read<Row[]>('bench.json') ?? [];
 const range = (v: number[]): string => `[${Math.min(...v).toFixed(1)}..${Math.max(...v).toFixed(1)}]`;
-console.log(`bench: ${r.accel} guest, ${kernel.version}; medians [min..max] of 3 interleaved rounds, same disk, same run`);
+if (rows.length) console.log(`bench: ${r.accel} guest, ${kernel.version}; medians [min..max] of 3 interleaved rounds, same disk, same run`);
 for (const row of rows) {
   console.log(`  ${row.name}\n    mpool ${row.mpool.toFixed(1)} ${range(row.samples.mpool)}  raw ${row.raw.toFixed(1)} ${range(row.samples.raw)}  ratio ${row.ratio.toFixed(2)}`);
 }
-const mc = JSON.parse(readFileSync(join(share, 'mcache.json'), 'utf8')) as McacheRow[];
-console.log(`mcache: medians [min..max] of ${mc[0]?.mpool.samples.length ?? 0} interleaved rounds; baseline on a second disk of the same size in the same run`);
+const mc = read<McacheRow[]>('mcache.json') ?? [];
+if (mc.length) console.log(`mcache: medians [min..max] of ${mc[0]?.mpool.samples.length ?? 0} interleaved rounds; baseline on a second disk of the same size in the same run`);
 for (const row of mc) {
   const f = (s: McacheRow['mpool']): string => `${s.median.toFixed(1)} [${s.min.toFixed(1)}..${s.max.toFixed(1)}] ${row.unit}`;
   console.log(`  ${row.name}\n    map ${f(row.mpool)}  ${row.baseline} ${f(row.base)}  ratio ${row.ratio.toFixed(2)} (${row.better} is better)`);
+}
+const rp = read<ReaperBench>('reaper.json');
+if (rp) {
+  const n = rp.rounds.length / 2;
+  console.log(`reaper on (reap_mempct default) vs off (100): medians [min..max] of ${n} interleaved rounds; working set ${rp.workingSetMiB} MiB, balloon leaving ${rp.freeMiB} MiB free`);
+  for (const [k, v] of Object.entries(rp.summary)) {
+    const f = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(1)} [${s.min.toFixed(1)}..${s.max.toFixed(1)}]`;
+    console.log(`  ${k}: on ${f(v.on)}  off ${f(v.off)}  ratio ${v.ratio === null || Number.isNaN(v.ratio) ? '-' : v.ratio.toFixed(2)}`);
+  }
+  for (const round of rp.rounds.slice(0, 2)) {
+    const curve = round.residency.filter((_, i) => i % 4 === 0).map(([t, h, c, u, f]) => `${t.toFixed(0)}s hot ${(h / 256).toFixed(0)}M cold ${(c / 256).toFixed(0)}M urgency ${u} free ${f.toFixed(0)}M`);
+    console.log(`  residency, reaper ${round.reaper}: ${curve.join(', ')}`);
+  }
 }
