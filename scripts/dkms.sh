@@ -85,10 +85,8 @@ cmd_install() {
 	pkg=$(owner "$v")
 	[ -z "$pkg" ] || die "/usr/src/$name-$v belongs to the $pkg package: use apt/dpkg to install or remove it"
 	kernels=${*:-$(default_kernels)}
-	# A new copy of the sources replaces an older registration of the same version.
-	if dkms status -m "$name" -v "$v" | grep -q .; then
-		dkms remove -m "$name" -v "$v" --all
-	fi
+	# The new copy replaces what an earlier make dkms left, of any version.
+	forget
 	stage /usr/src
 	dkms add -m "$name" -v "$v"
 	for k in $kernels; do
@@ -98,11 +96,9 @@ cmd_install() {
 	dkms status -m "$name"
 }
 
-cmd_remove() {
-	need_root remove dkms-remove
-	need_dkms
-	# Every registered version (status lines read "mpool/V, ..." or
-	# "mpool/V: added") but those of a package, and this one's sources.
+# dkms remove every registered version (status lines read "mpool/V, ..."
+# or "mpool/V: added") but those of a package, and delete their sources.
+forget() {
 	kept=
 	for v in $( (dkms status -m "$name" | sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p"; version) | sort -u); do
 		pkg=$(owner "$v")
@@ -118,6 +114,12 @@ cmd_remove() {
 	done
 	# dkms remove leaves the module's (empty) directory behind.
 	[ -n "$kept" ] || rm -rf "/var/lib/dkms/$name"
+}
+
+cmd_remove() {
+	need_root remove dkms-remove
+	need_dkms
+	forget
 	echo "dkms.sh: $name removed from DKMS"
 }
 
