@@ -100,4 +100,4 @@ bench: build
 
 clean:
 	$(MAKE) -C kmod clean || true
-	rm -rf dist build/vm build/kmod build/results
+	rm -rf dist build/vm build/kmod build/results build/deb build/npm build/guest-dkms
