@@ -10,6 +10,11 @@
 #   make build         module + userland
 #   make codegen       regenerate userland/src/gen/ from uapi/*.h and <errno.h>
 #   make checkpatch    checkpatch.pl --strict on kmod/ and uapi/
+#   make dkms          register, build and install the module with DKMS (root;
+#                      KVER="v1 v2" for other kernels than the running one)
+#   make dkms-remove   undo make dkms
+#   make deb           build/deb/mpool-dkms_<version>_all.deb
+#   make pack          build/npm/mpool-<version>.tgz (npm pack)
 
 SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
@@ -20,7 +25,7 @@ ifdef KERNEL
 export MPOOL_KERNEL := $(KERNEL)
 endif
 
-.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo bench debug-kernel clean crash-full
+.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo bench debug-kernel clean crash-full dkms dkms-remove deb pack
 
 all: build
 
@@ -44,6 +49,24 @@ codegen-check: setup
 checkpatch: setup
 	perl build/tools/checkpatch/checkpatch.pl --strict --no-tree --terse -f \
 		$$(ls kmod/*.[ch] | grep -v '\.mod\.c$$') uapi/mpool_ioctl.h uapi/mpool_omf.h
+
+# Installing on a real host: these need no QEMU, so they skip setup (the
+# scripts name the Debian packages they need when one is missing).
+# The module from /usr/src/mpool-<version> under DKMS, rebuilt on kernel upgrades.
+dkms:
+	scripts/dkms.sh install $(KVER)
+
+dkms-remove:
+	scripts/dkms.sh remove
+
+deb:
+	scripts/deb.sh
+
+# npm pack runs the prepack script (tsc), which needs the devDependencies.
+pack:
+	[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p build/npm
+	npm pack --pack-destination build/npm
 
 test: setup
 	$(NODE_BIN)/tsx tests/run-all.ts
@@ -77,4 +100,4 @@ bench: build
 
 clean:
 	$(MAKE) -C kmod clean || true
-	rm -rf dist build/vm build/kmod build/results
+	rm -rf dist build/vm build/kmod build/results build/deb build/npm build/guest-dkms

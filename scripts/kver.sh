@@ -7,6 +7,7 @@
 #                              default) when that is installed, or else
 #                              the newest series installed
 #   scripts/kver.sh 6.12       the newest 6.12.x
+#   scripts/kver.sh --all      every usable version, oldest first
 #
 # The series is an explicit choice: installing another kernel (Debian's
 # linux-headers-6.12-amd64 pulls in its image) does not move the default.
@@ -25,6 +26,16 @@ for b in /lib/modules/*/build; do
 	[ -e "/boot/vmlinuz-$v" ] || continue
 	all=$(printf '%s\n%s\n' "$all" "$v")
 done
+
+if [ "$want" = --all ]; then
+	all=$(printf '%s\n' "$all" | sed '/^$/d' | sort -V)
+	if [ -z "$all" ]; then
+		echo "kver.sh: no kernel with both /boot/vmlinuz-V and /lib/modules/V/build; run scripts/setup.sh" >&2
+		exit 1
+	fi
+	echo "$all"
+	exit 0
+fi
 
 # The newest version of series $1 ("6.1" matches 6.1.0-57-amd64, not 6.12.x).
 newest() {

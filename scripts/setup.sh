@@ -4,7 +4,9 @@
 #
 #   - Debian packages: QEMU, the stock kernel image and its kbuild headers
 #     (the meta packages, so both move together), busybox, kmod, cpio, the
-#     kernel source tarball (for checkpatch.pl and the debug kernel), ...
+#     kernel source tarball (for checkpatch.pl and the debug kernel), and
+#     for the packaging tests dkms, debhelper with dh-dkms, lintian,
+#     fakeroot and systemd (systemd-analyze), ...
 #   - npm ci, from the committed lockfile, when node_modules is stale.
 #   - scripts/checkpatch.pl and its data files, from the source tarball.
 set -eu
@@ -14,7 +16,8 @@ stamp=build/setup
 mkdir -p "$stamp"
 
 packages="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static kmod cpio
-	bc gcc make perl rsync xz-utils util-linux linux-source-6.1 dmsetup"
+	bc gcc make perl rsync xz-utils util-linux linux-source-6.1 dmsetup
+	dkms debhelper dh-dkms dpkg-dev fakeroot lintian systemd"
 
 missing=
 for p in $packages; do

@@ -3,7 +3,7 @@
  * module, run a single vitest process over the suite, unload the module,
  * collect dmesg (and kmemleak on the debug kernel), and judge the run.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { boot, buildModule, BUILD, REPO, type BootResult, type DiskSpec, type GuestKernel } from './vm.js';
@@ -105,6 +105,19 @@ export function buildHelpers(suite: string): void {
 }
 
 /**
+ * A suite's host-side preparation, tests/guest/<suite>/prepare.sh, run
+ * before its boot (from the repository, with the guest kernel's version and
+ * kbuild tree as arguments): what the guest cannot do in reasonable time
+ * under TCG, such as building the module with DKMS.
+ */
+export function prepareSuite(suite: string, kernel: GuestKernel): void {
+  const script = join(REPO, 'tests/guest', suite.split('/')[0]!, 'prepare.sh');
+  if (!existsSync(script)) return;
+  const r = spawnSync(script, [kernel.version, kernel.kbuild], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${script} exited ${r.status}:\n${`${r.stdout}${r.stderr}`.slice(-4000)}`);
+}
+
+/**
  * The boots of a suite: a plain suite is one boot; a suite made of
  * directories boot1, boot2, ... is one boot per directory, in order, on the
  * same disks, each boot handed the state.json the previous one left.
@@ -124,6 +137,7 @@ export async function runSuite(
 ): Promise<SuiteResult> {
   const ko = buildModule(kernel);
   buildHelpers(suite);
+  prepareSuite(suite, kernel);
   const share = join(BUILD, 'vm', 'runs', `${kernel.name}-${suite.replace(/\//g, '-')}`);
   const bootOpts: Parameters<typeof boot>[0] = {
     kernel,
