@@ -7,8 +7,9 @@
  * all, 2.5x the memory the balloon leaves free; reapload (C, 4 threads)
  * reads one byte of a page chosen by Zipf(0.99) over every page, the
  * hottest ranks in the HOT maps, for a fixed time. Each round starts cold
- * (VMA_PURGE of every map), then fills memory through WILLNEED, COLD maps
- * first and HOT last, so that the load starts where memory is full. Per round: ops/s, p99 and p99.99 latency of a
+ * (VMA_PURGE of every map), then reads ahead (WILLNEED) free memory + 64
+ * MiB of the COLD maps, so that the load starts where memory is full of
+ * cold pages and the HOT ones must push them out. Per round: ops/s, p99 and p99.99 latency of a
  * touch (a fault or not), major faults, kswapd scans and allocation
  * stalls (/proc/vmstat), pages the reaper evicted, and HOT vs COLD
  * residency sampled every second.
@@ -87,8 +88,8 @@ const setKnob = (name: string, v: number): void => writeFileSync(`${SYS}/mpoolct
 const RA = 32 * 4096;
 
 /**
- * WILLNEED over the maps in order until about LEAVE_MIB + 64 MiB have been
- * read ahead (more than fits), then wait for the reads to settle.
+ * WILLNEED over the maps in order until LEAVE_MIB + 64 MiB have been read
+ * ahead (more than fits), then wait for the reads to settle.
  */
 async function fill(maps: McacheMap[]): Promise<void> {
   let left = (LEAVE_MIB + 64) * MiB;
@@ -157,9 +158,9 @@ export async function runReaperBench(): Promise<ReaperBench> {
       writeFileSync('/proc/sys/vm/drop_caches', '3\n');
       const balloon = start(['balloon', String(LEAVE_MIB)]);
       await balloon.first;
-      // Steady state from the start: memory full of map pages (faults under
-      // TCG are too slow to fill it within a round). COLD first, HOT last.
-      await fill([...regions.filter((r) => !r.hot), ...regions.filter((r) => r.hot)].map((r) => r.map));
+      // Memory full of COLD pages from the start (faults under TCG are too
+      // slow to fill it within a round); HOT comes in through the load.
+      await fill(regions.filter((r) => !r.hot).map((r) => r.map));
       const v0 = vmstat();
       const reap0 = poolStat('reap_pages');
       const t0 = Date.now();
