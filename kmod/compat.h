@@ -34,12 +34,20 @@
 #endif
 
 /*
- * Exclusive read-write open of a block device by path.  6.9 returns a
- * struct file; 6.1..6.4 a block_device plus the mode to close with.  6.5..6.8
- * (blkdev_get_by_path() with holder ops, blkdev_put(bdev, holder)) are not
- * handled yet; a variant for them would have to keep the holder for the close.
+ * Exclusive read-write open of a block device by path, and its close.  The
+ * call changed three times (Kbuild probes which one the headers have):
+ *   6.1..6.4  blkdev_get_by_path(path, FMODE_EXCL | ..., holder),
+ *             blkdev_put(bdev, mode);
+ *   6.5..6.6  blkdev_get_by_path(path, blk_mode_t, holder, hops),
+ *             blkdev_put(bdev, holder)  (6.7 still has it beside the next);
+ *   6.7..6.8  bdev_open_by_path() -> struct bdev_handle, bdev_release();
+ *   6.9..     bdev_file_open_by_path() -> struct file, fput() or (6.10)
+ *             bdev_fput().
+ * Only the first and the last are built and tested here (Debian's 6.1 and
+ * 6.12); the middle two follow the kernel's history.  @handle is what the
+ * close needs: the file, the bdev_handle, the holder, or nothing.
  */
-#ifdef MPOOL_HAVE_BDEV_FILE_OPEN
+#if defined(MPOOL_HAVE_BDEV_FILE_OPEN)
 static inline int mpool_bdev_open(const char *path, void *holder,
 				  struct block_device **bdev, void **handle)
 {
@@ -66,6 +74,42 @@ static inline void mpool_bdev_close(struct block_device *bdev, void *handle)
 #else
 	fput(handle);
 #endif
+}
+#elif defined(MPOOL_HAVE_BDEV_HANDLE)
+static inline int mpool_bdev_open(const char *path, void *holder,
+				  struct block_device **bdev, void **handle)
+{
+	struct bdev_handle *h = bdev_open_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
+						  holder, NULL);
+
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	*bdev = h->bdev;
+	*handle = h;
+	return 0;
+}
+
+static inline void mpool_bdev_close(struct block_device *bdev, void *handle)
+{
+	bdev_release(handle);
+}
+#elif defined(MPOOL_HAVE_BLKDEV_PUT_HOLDER)
+static inline int mpool_bdev_open(const char *path, void *holder,
+				  struct block_device **bdev, void **handle)
+{
+	struct block_device *b = blkdev_get_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
+						    holder, NULL);
+
+	if (IS_ERR(b))
+		return PTR_ERR(b);
+	*bdev = b;
+	*handle = holder;
+	return 0;
+}
+
+static inline void mpool_bdev_close(struct block_device *bdev, void *handle)
+{
+	blkdev_put(bdev, handle);
 }
 #else
 #define MPOOL_BDEV_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
