@@ -19,6 +19,13 @@ packages="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static k
 	bc gcc make perl rsync xz-utils util-linux linux-source-6.1 dmsetup
 	dkms debhelper dh-dkms dpkg-dev fakeroot lintian systemd"
 
+# Another kernel series for the guest (make test KERNEL=6.12): Debian's meta
+# packages of that series, image and headers together.
+case "${MPOOL_KERNEL:-6.1}" in
+6.1) ;;
+*) packages="$packages linux-image-${MPOOL_KERNEL}-amd64 linux-headers-${MPOOL_KERNEL}-amd64" ;;
+esac
+
 missing=
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
