@@ -48,14 +48,10 @@
 #define REAP_HWM_MAX		9700
 #define REAP_DEBUG_EVERY	3	/* reap_debug logs every 3rd tick */
 
+/* st.passes is unused here: passes are counted in @passes. */
 static struct {
 	spinlock_t		lock;	/* see above */
-	unsigned int		mempct;
-	unsigned int		ttl;
-	unsigned int		debug;
-	unsigned int		urgency;
-	unsigned int		freepct;
-	u64			ttl_cur;
+	struct reaper_state	st;
 	atomic64_t		passes;
 	unsigned int		ticks;
 	bool			stopping;
@@ -92,37 +88,37 @@ static void reaper_tune(unsigned long mfree, const u64 *pages)
 	unsigned int freepct, lwm, hwm, ttl, debug;
 
 	freepct = total ? 10000 - div64_u64(tracked * 10000, total) : 10000;
-	lwm = (100 - READ_ONCE(rp.mempct)) * 100;
+	lwm = (100 - READ_ONCE(rp.st.mempct)) * 100;
 	hwm = min(lwm * 103 / 100, REAP_HWM_MAX);
-	ttl = READ_ONCE(rp.ttl);
+	ttl = READ_ONCE(rp.st.ttl);
 
 	spin_lock(&rp.lock);
-	rp.freepct = freepct;
+	rp.st.freepct = freepct;
 	if (freepct >= hwm) {
-		rp.urgency = 0;
-		rp.ttl_cur = ttl;
-	} else if (freepct < lwm || rp.urgency) {
+		rp.st.urgency = 0;
+		rp.st.ttl_cur = ttl;
+	} else if (freepct < lwm || rp.st.urgency) {
 		/* freepct < hwm, so 1 <= x <= 10000 */
 		u64 x = 10000 - freepct * 10000 / hwm;
 
-		rp.urgency = x;
-		rp.ttl_cur = min_t(u64, ttl, div64_u64((u64)ttl * 250000, x * x));
+		rp.st.urgency = x;
+		rp.st.ttl_cur = min_t(u64, ttl, div64_u64((u64)ttl * 250000, x * x));
 	}
 	spin_unlock(&rp.lock);
 
-	debug = READ_ONCE(rp.debug);
+	debug = READ_ONCE(rp.st.debug);
 	if (!debug || (debug == 1 && freepct >= hwm) || ++rp.ticks % REAP_DEBUG_EVERY)
 		return;
 	pr_info("reap: free %lu MiB, tracked %llu MiB (hot %llu, warm %llu, cold %llu), freepct %u, lwm %u, hwm %u, urgency %u, ttl %llu ms\n",
 		mfree >> (20 - PAGE_SHIFT), tracked >> (20 - PAGE_SHIFT),
 		pages[MPC_VMA_HOT] >> (20 - PAGE_SHIFT), pages[MPC_VMA_WARM] >> (20 - PAGE_SHIFT),
 		pages[MPC_VMA_COLD] >> (20 - PAGE_SHIFT), freepct, lwm, hwm,
-		READ_ONCE(rp.urgency), READ_ONCE(rp.ttl_cur) / USEC_PER_MSEC);
+		READ_ONCE(rp.st.urgency), READ_ONCE(rp.st.ttl_cur) / USEC_PER_MSEC);
 }
 
 static unsigned int reaper_urgency(void)
 {
-	return READ_ONCE(rp.urgency);
+	return READ_ONCE(rp.st.urgency);
 }
 
 static void reaper_tick(struct work_struct *work)
@@ -143,7 +139,7 @@ static void reaper_tick(struct work_struct *work)
 
 	if (!READ_ONCE(rp.stopping))
 		queue_delayed_work(rp.wq, &rp.tick,
-				   msecs_to_jiffies(READ_ONCE(rp.mempct) < REAP_MEMPCT_MAX ?
+				   msecs_to_jiffies(READ_ONCE(rp.st.mempct) < REAP_MEMPCT_MAX ?
 						    REAP_TICK_MS : REAP_IDLE_TICK_MS));
 }
 
@@ -156,7 +152,7 @@ static void reaper_work(struct work_struct *work)
 		u64 ttl_ns;
 
 		spin_lock(&rp.lock);
-		ttl_ns = rp.ttl_cur * NSEC_PER_USEC;
+		ttl_ns = rp.st.ttl_cur * NSEC_PER_USEC;
 		spin_unlock(&rp.lock);
 
 		evicted = mcache_reap_pass(ttl_ns);
@@ -167,13 +163,8 @@ static void reaper_work(struct work_struct *work)
 
 void reaper_state(struct reaper_state *st)
 {
-	st->mempct = READ_ONCE(rp.mempct);
-	st->ttl = READ_ONCE(rp.ttl);
-	st->debug = READ_ONCE(rp.debug);
 	spin_lock(&rp.lock);
-	st->urgency = rp.urgency;
-	st->freepct = rp.freepct;
-	st->ttl_cur = rp.ttl_cur;
+	*st = rp.st;
 	spin_unlock(&rp.lock);
 	st->passes = atomic64_read(&rp.passes);
 }
@@ -183,7 +174,7 @@ int reaper_set_mempct(unsigned int pct)
 {
 	if (pct < REAP_MEMPCT_MIN || pct > REAP_MEMPCT_MAX)
 		return -EINVAL;
-	WRITE_ONCE(rp.mempct, pct);
+	WRITE_ONCE(rp.st.mempct, pct);
 	/* From 1 s to 333 ms at once when reaping is switched back on. */
 	mod_delayed_work(rp.wq, &rp.tick, 0);
 	return 0;
@@ -193,7 +184,7 @@ int reaper_set_ttl(unsigned int usecs)
 {
 	if (usecs < REAP_TTL_MIN)
 		return -EINVAL;
-	WRITE_ONCE(rp.ttl, usecs);
+	WRITE_ONCE(rp.st.ttl, usecs);
 	return 0;
 }
 
@@ -201,17 +192,17 @@ int reaper_set_debug(unsigned int level)
 {
 	if (level > REAP_DEBUG_MAX)
 		return -EINVAL;
-	WRITE_ONCE(rp.debug, level);
+	WRITE_ONCE(rp.st.debug, level);
 	return 0;
 }
 
 int __init reaper_init(void)
 {
 	spin_lock_init(&rp.lock);
-	rp.mempct = reaper_default_mempct();
-	rp.ttl = REAP_TTL_DEFAULT;
-	rp.ttl_cur = rp.ttl;
-	rp.freepct = 10000;
+	rp.st.mempct = reaper_default_mempct();
+	rp.st.ttl = REAP_TTL_DEFAULT;
+	rp.st.ttl_cur = rp.st.ttl;
+	rp.st.freepct = 10000;
 	atomic64_set(&rp.passes, 0);
 	INIT_DELAYED_WORK(&rp.tick, reaper_tick);
 	INIT_WORK(&rp.work, reaper_work);
