@@ -74,7 +74,9 @@ describe.skipIf(skip)(`DKMS module on ${kver} (${prepared})`, () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('mpool.ko'))).toHaveLength(1);
     await sh('modprobe', ['mpool']);
     expect(moduleLoaded()).toBe(true);
-    expect((await sh('modinfo', ['-F', 'filename', 'mpool'])).trim()).toMatch(new RegExp(`^${dir}/mpool\\.ko`));
+    // A prefix, not a pattern: Debian's 6.12 release has a '+' in it.
+    const file = (await sh('modinfo', ['-F', 'filename', 'mpool'])).trim();
+    expect([file, file.startsWith(`${dir}/mpool.ko`)]).toEqual([file, true]);
     expect(readFileSync('/sys/module/mpool/version', 'utf8').trim()).toBe(version);
     const st = statSync('/dev/mpoolctl');
     expect(st.isCharacterDevice()).toBe(true);
