@@ -48,11 +48,9 @@
 #define REAP_HWM_MAX		9700
 #define REAP_DEBUG_EVERY	3	/* reap_debug logs every 3rd tick */
 
-/* st.passes is unused here: passes are counted in @passes. */
 static struct {
 	spinlock_t		lock;	/* see above */
 	struct reaper_state	st;
-	atomic64_t		passes;
 	unsigned int		ticks;
 	bool			stopping;
 	struct workqueue_struct	*wq;
@@ -156,7 +154,9 @@ static void reaper_work(struct work_struct *work)
 		spin_unlock(&rp.lock);
 
 		evicted = mcache_reap_pass(ttl_ns);
-		atomic64_inc(&rp.passes);
+		spin_lock(&rp.lock);
+		rp.st.passes++;
+		spin_unlock(&rp.lock);
 		cond_resched();
 	} while (evicted && reaper_urgency() && !READ_ONCE(rp.stopping));
 }
@@ -166,7 +166,6 @@ void reaper_state(struct reaper_state *st)
 	spin_lock(&rp.lock);
 	*st = rp.st;
 	spin_unlock(&rp.lock);
-	st->passes = atomic64_read(&rp.passes);
 }
 
 /* The knobs: out of range is EINVAL, as in 1.9.0.  Next tick applies them. */
@@ -203,7 +202,6 @@ int __init reaper_init(void)
 	rp.st.ttl = REAP_TTL_DEFAULT;
 	rp.st.ttl_cur = rp.st.ttl;
 	rp.st.freepct = 10000;
-	atomic64_set(&rp.passes, 0);
 	INIT_DELAYED_WORK(&rp.tick, reaper_tick);
 	INIT_WORK(&rp.work, reaper_work);
 

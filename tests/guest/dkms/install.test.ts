@@ -7,11 +7,11 @@
  * overlay, so what this installs (in /lib/modules, /usr/lib/udev) is gone
  * after the boot; the host's DKMS state is never touched.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kernelFailuresSince, markKernelLog, moduleLoaded, rmmod } from '../helpers.js';
+import { kernelFailuresSince, markKernelLog, moduleLoaded, rmmod, runAsync } from '../helpers.js';
 
 const root = join(import.meta.dirname, '../../..');
 const out = join(root, 'build/guest-dkms');
@@ -26,21 +26,8 @@ const DISK = '/dev/vda';
 const POOL = 'dkmsp';
 let marker = '';
 
-/** A command without blocking vitest's worker (TCG is slow); status and output. */
-function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 async function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
-  const r = await runAsync(cmd, args, env);
+  const r = await runAsync(cmd, args, env ? { env } : {});
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stdout}${r.stderr}`);
   return `${r.stdout}${r.stderr}`;
 }
