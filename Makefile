@@ -68,8 +68,9 @@ pack:
 	mkdir -p build/npm
 	npm pack --pack-destination build/npm
 
+# TEST_ARGS=--kernel-only: the W=1 build, guest suites and harness only.
 test: setup
-	$(NODE_BIN)/tsx tests/run-all.ts
+	$(NODE_BIN)/tsx tests/run-all.ts $(TEST_ARGS)
 
 test-host: setup
 	$(NODE_BIN)/vitest run --project host

@@ -5,6 +5,7 @@
  *   tsx tests/run-all.ts                  # stock kernel, everything
  *   tsx tests/run-all.ts --kernel debug   # guest suites under the debug kernel
  *   tsx tests/run-all.ts --suite foundation
+ *   tsx tests/run-all.ts --kernel-only    # W=1 build, guest suites, harness (MPOOL_KERNEL picks the series)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -116,7 +117,7 @@ async function guestTests(kernel: GuestKernel, only?: string): Promise<void> {
       const rerun = await runSuiteBoots(kernel, suite, attempt === 2);
       if (!rerun) break;
       console.log(`rerun: suite ${suite}: the guest kernel reported trouble while booting, before the module was loaded`);
-      figures[`guest:${kernel.name}:${suite}:rerunAfterBootReport`] = 1;
+      figures[`guest:${kernel.lane}:${suite}:rerunAfterBootReport`] = 1;
     }
   }
 }
@@ -124,11 +125,11 @@ async function guestTests(kernel: GuestKernel, only?: string): Promise<void> {
 /** Run every boot of a suite; true if it should be rerun (a report during boot). */
 async function runSuiteBoots(kernel: GuestKernel, suite: string, last: boolean): Promise<boolean> {
   const boots = suiteBoots(suite);
-  const disks = { dir: join(BUILD, 'vm', 'disks', `${kernel.name}-${suite}`), count: 2, sizeMiB: 8192 };
+  const disks = { dir: join(BUILD, 'vm', 'disks', `${kernel.lane}-${suite}`), count: 2, sizeMiB: 8192 };
   const mark = outcomes.length;
   let state = '';
   for (const [i, bootSuite] of boots.entries()) {
-    const group = `guest:${kernel.name}:${bootSuite}`;
+    const group = `guest:${kernel.lane}:${bootSuite}`;
     const t0 = Date.now();
     let result;
     try {
@@ -160,7 +161,7 @@ async function runSuiteBoots(kernel: GuestKernel, suite: string, last: boolean):
       secs,
       result.boot.verdict.ok ? undefined : formatVerdict(result.boot.verdict),
     );
-    const next = join(BUILD, 'vm', 'runs', `${kernel.name}-${bootSuite.replace(/\//g, '-')}`, 'state-out.json');
+    const next = join(BUILD, 'vm', 'runs', `${kernel.lane}-${bootSuite.replace(/\//g, '-')}`, 'state-out.json');
     state = existsSync(next) ? readFileSync(next, 'utf8') : '';
   }
   return false;
@@ -172,7 +173,7 @@ async function harnessSelfTests(kernel: GuestKernel): Promise<void> {
   for (const fault of faults) {
     await step('harness', `a deliberate ${fault} in a test build of the module fails the run`, async () => {
       const ko = buildModule(kernel, { selftest: true });
-      const share = join(BUILD, 'vm', 'runs', `${kernel.name}-selftest-${fault}`);
+      const share = join(BUILD, 'vm', 'runs', `${kernel.lane}-selftest-${fault}`);
       const kmemleak =
         fault === 'leak'
           ? 'grep "^mpool " /proc/modules > modules.txt; rmmod mpool; echo scan > /sys/kernel/debug/kmemleak; sleep 6; echo scan > /sys/kernel/debug/kmemleak; cat /sys/kernel/debug/kmemleak > kmemleak.txt'
@@ -230,9 +231,15 @@ async function main(): Promise<number> {
   const subset = opt('--suites') ?? process.env.MPOOL_SUITES;
   const t0 = Date.now();
 
+  // --kernel-only: what depends on the kernel (the W=1 build, the guest
+  // suites, the harness), for a second lane whose host checks and host
+  // tests another lane of the same run has done (.ci/run's 6.12 lane).
+  const kernelOnly = args.includes('--kernel-only');
   const kernel = guestKernel(kernelName);
-  console.log(`mpool tests: guest kernel ${kernel.name} ${kernel.version}`);
-  if (kernel.name === 'stock' && !only) {
+  console.log(`mpool tests: guest kernel ${kernel.name} ${kernel.version} (lane ${kernel.lane})`);
+  if (kernel.name === 'stock' && !only && kernelOnly) {
+    await step('check', `module builds with no warnings at W=1 (${kernel.version})`, () => void buildModule(kernel));
+  } else if (kernel.name === 'stock' && !only) {
     await staticChecks(kernel);
     await hostTests('host');
     // The DKMS tree, the Debian package and the npm tarball; alone, since
@@ -247,7 +254,7 @@ async function main(): Promise<number> {
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   const skipped = outcomes.filter((o) => o.status === 'skipped').length;
   mkdirSync(join(BUILD, 'results'), { recursive: true });
-  writeFileSync(join(BUILD, 'results', `summary-${kernel.name}.json`), JSON.stringify({ passed, failed, skipped, figures, outcomes }, null, 2));
+  writeFileSync(join(BUILD, 'results', `summary-${kernel.lane}.json`), JSON.stringify({ passed, failed, skipped, figures, outcomes }, null, 2));
 
   console.log('');
   for (const o of outcomes.filter((x) => x.status === 'failed')) console.log(`failed: [${o.group}] ${o.name}`);

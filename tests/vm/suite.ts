@@ -138,12 +138,12 @@ export async function runSuite(
   const ko = buildModule(kernel);
   buildHelpers(suite);
   prepareSuite(suite, kernel);
-  const share = join(BUILD, 'vm', 'runs', `${kernel.name}-${suite.replace(/\//g, '-')}`);
+  const share = join(BUILD, 'vm', 'runs', `${kernel.lane}-${suite.replace(/\//g, '-')}`);
   const bootOpts: Parameters<typeof boot>[0] = {
     kernel,
     share,
     script: suiteScript(suite, ko, kernel),
-    disks: opts.disks ?? { dir: join(BUILD, 'vm', 'disks', `${kernel.name}-${suite}`), count: 2, sizeMiB: 1024 },
+    disks: opts.disks ?? { dir: join(BUILD, 'vm', 'disks', `${kernel.lane}-${suite}`), count: 2, sizeMiB: 1024 },
     timeoutSec: opts.timeoutSec ?? (kernel.name === 'debug' ? 2400 : 900),
   };
   if (opts.echo) bootOpts.echo = opts.echo;

@@ -19,6 +19,11 @@ export const BUILD = join(REPO, 'build');
 
 export interface GuestKernel {
   name: 'stock' | 'debug';
+  /**
+   * What a run on this kernel is filed under (results, disks, run
+   * directories): the series of a stock kernel ("6.1", "6.12"), or "debug".
+   */
+  lane: string;
   version: string;
   image: string;
   initramfs: string;
@@ -44,7 +49,8 @@ export function stockKernel(): GuestKernel {
   if (initramfsStale(initramfs)) {
     sh(join(REPO, 'tests/vm/mkinitramfs.sh'), [version, initramfs]);
   }
-  return { name: 'stock', version, image: `/boot/vmlinuz-${version}`, initramfs, kbuild: `/lib/modules/${version}/build` };
+  const lane = /^\d+\.\d+/.exec(version)?.[0] ?? version;
+  return { name: 'stock', lane, version, image: `/boot/vmlinuz-${version}`, initramfs, kbuild: `/lib/modules/${version}/build` };
 }
 
 /** The debug kernel built by `make debug-kernel` (see scripts/debug-kernel.sh). */
@@ -56,7 +62,7 @@ export function debugKernel(): GuestKernel {
     // Everything the guest needs is built in: no modules in the initramfs.
     sh(join(REPO, 'tests/vm/mkinitramfs.sh'), [version, initramfs, '']);
   }
-  return { name: 'debug', version, image: join(dir, 'bzImage'), initramfs, kbuild: join(dir, 'build') };
+  return { name: 'debug', lane: 'debug', version, image: join(dir, 'bzImage'), initramfs, kbuild: join(dir, 'build') };
 }
 
 export function guestKernel(name: string | undefined): GuestKernel {
