@@ -8,7 +8,7 @@
 
 extern unsigned int mpool_maxunits;
 extern unsigned int mpool_rwsz_max_mb;
-extern unsigned int mpool_rwconc_max;
+extern unsigned int mpool_rwconc_max;	/* writable at run time */
 extern unsigned int mpool_rsvd_bios_max;
 extern unsigned int mpool_chunk_size_kb;	/* writable at run time */
 extern unsigned int mpool_xvm_max;

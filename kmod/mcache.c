@@ -144,14 +144,14 @@ struct mc_map {
 
 /**
  * struct mc_read - pages of one mblock read in one transfer
- * @aio:  the transfer (pd.c)
+ * @xfer: the transfer (pd.c)
  * @map:  whose pages
  * @wait: the waiter of a synchronous read; NULL for readahead
  * @n:    pages in @bv
  * @bv:   one vector per page, in index order
  */
 struct mc_read {
-	struct pd_aio		aio;
+	struct pd_xfer		xfer;
 	struct mc_map		*map;
 	struct completion	*wait;
 	unsigned int		n;
@@ -248,9 +248,9 @@ static unsigned int mc_ra_pages(const struct mc_map *map, const struct mpool *mp
 
 /* Reading pages */
 
-static void mc_read_done(struct pd_aio *aio, int rc)
+static void mc_read_done(struct pd_xfer *xfer, int rc)
 {
-	struct mc_read *rd = container_of(aio, struct mc_read, aio);
+	struct mc_read *rd = container_of(xfer, struct mc_read, xfer);
 	struct mc_map *map = rd->map;
 	unsigned int i;
 
@@ -280,12 +280,12 @@ static void mc_read_submit(struct mc_read *rd, pgoff_t index)
 	struct iov_iter iter;
 
 	iov_iter_bvec(&iter, ITER_DEST, rd->bv, rd->n, (size_t)rd->n << PAGE_SHIFT);
-	pd_aio_init(&rd->aio, mc_read_done);
+	pd_xfer_init(&rd->xfer, mc_read_done);
 	if (!rd->wait) {
 		atomic_inc(&rd->map->inflight);
 		mc_count(rd->map, MC_RA_PAGES, rd->n);
 	}
-	pd_read_async(mb->pd, &iter, off, &rd->aio);
+	pd_read_async(mb->pd, &iter, off, &rd->xfer);
 }
 
 /*

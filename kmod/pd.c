@@ -13,11 +13,13 @@
  *    memory, aligned to the device's logical block size, and the length a
  *    multiple of it.
  *  - pd_rw_iter(): direct transfers between user memory and the device
- *    (mblock and mlog data), any size, one bio at a time, waited for.
+ *    (mblock and mlog data), any size, waited for.
  *  - pd_read_async(): asynchronous reads into kernel pages (readahead),
- *    every bio in flight at once, completion reported through a pd_aio.
- * Nothing here locks: callers keep a device open for as long as they use
- * it, and order their I/O themselves.
+ *    completion reported through the transfer's end().
+ * Both go through one submission path, with up to rwconc_max bios of a
+ * transfer in flight at once (see "Transfers" below).  Beyond a transfer's
+ * own lock nothing here locks: callers keep a device open for as long as
+ * they use it, and order their I/O themselves.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -26,10 +28,13 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 
 #include "compat.h"
+#include "init.h"
 #include "pd.h"
 
 int pd_open(struct pd_dev *pd, const char *path, void *holder)
@@ -70,6 +75,57 @@ void pd_close(struct pd_dev *pd)
 	pd->handle = NULL;
 }
 
+/*
+ * Two bio sets, so that metadata never waits for data:
+ *  - pd_meta_bs: superblocks and metadata blocks (pd_read(), pd_write()),
+ *    with rsvd_bios_max bios in reserve.  A metadata write under memory
+ *    pressure takes one of them: it neither fails nor waits for memory,
+ *    only, at worst, for another metadata bio to complete.
+ *  - pd_data_bs: object data, with the per-bio state of a transfer in the
+ *    front pad.  Its reserve is the block layer's usual BIO_POOL_SIZE, for
+ *    forward progress: a transfer that finds no memory for its next bio
+ *    first frees every bio it holds (pd_xfer_reap()), then waits for the
+ *    reserve, so that no waiter holds what another one waits for.
+ */
+static struct bio_set pd_meta_bs;
+static struct bio_set pd_data_bs;
+
+/**
+ * struct pd_bio - a bio of a transfer
+ * @xfer: its transfer
+ * @node: on the transfer's @done list once completed (pinned pages only)
+ * @bio:  the bio; last, as the bio set allocates the pad in front of it
+ *
+ * The completed list has a node of its own: the block layer owns a bio's
+ * bi_next from submission until completion, and nothing here relies on
+ * what it leaves there.
+ */
+struct pd_bio {
+	struct pd_xfer		*xfer;
+	struct llist_node	node;
+	struct bio		bio;
+};
+
+int pd_init(void)
+{
+	int rc;
+
+	rc = bioset_init(&pd_meta_bs, mpool_rsvd_bios_max, 0, BIOSET_NEED_BVECS);
+	if (rc)
+		return rc;
+	rc = bioset_init(&pd_data_bs, BIO_POOL_SIZE, offsetof(struct pd_bio, bio),
+			 BIOSET_NEED_BVECS);
+	if (rc)
+		bioset_exit(&pd_meta_bs);
+	return rc;
+}
+
+void pd_exit(void)
+{
+	bioset_exit(&pd_data_bs);
+	bioset_exit(&pd_meta_bs);
+}
+
 static int pd_io(struct pd_dev *pd, blk_opf_t opf, void *buf, size_t len, u64 off)
 {
 	unsigned int nr = DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
@@ -77,10 +133,10 @@ static int pd_io(struct pd_dev *pd, blk_opf_t opf, void *buf, size_t len, u64 of
 	size_t done = 0;
 	int rc;
 
-	if (!len || !IS_ALIGNED(off | len, pd->lbs) || off + len > pd->size)
+	if (!len || nr > BIO_MAX_VECS || !IS_ALIGNED(off | len, pd->lbs) || off + len > pd->size)
 		return -EINVAL;
 
-	bio = bio_alloc(pd->bdev, nr, opf, GFP_NOIO);
+	bio = bio_alloc_bioset(pd->bdev, nr, opf, GFP_NOIO, &pd_meta_bs);
 	bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
 
 	while (done < len) {
@@ -115,118 +171,192 @@ int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua)
 }
 
 /*
- * Transfers of any size, in bios of up to BIO_MAX_VECS pages.
+ * Transfers: one submission path, pd_xfer_submit(), for both kinds.
  *
- *  - pd_rw_iter(): ioctls moving user memory.  One bio at a time, waited
- *    for, its pinned user pages released (dirtied, for reads) in process
- *    context before the next.
+ *  - pd_rw_iter(): an ioctl moving user memory, waited for.  Its pages are
+ *    pinned by the bios; completed bios wait on the transfer's @done list,
+ *    and the submitter releases their pages (dirtied, for a read) in
+ *    process context once the whole transfer is over.
  *  - pd_read_async(): kernel pages (an ITER_BVEC over page-cache folios,
- *    for readahead).  Nothing is pinned: every bio is submitted at once,
- *    freed as it completes, and a pd_aio calls done() after the last.
+ *    for mcache readahead).  Nothing is pinned: each bio is freed as it
+ *    completes, and end() runs after the last one.
  *
- * Bios in flight belong to the block layer, which chains a request's bios
- * through bi_next: nothing here keeps a list of submitted bios.
+ * Up to rwconc_max bios of a transfer are in flight at once, each of at
+ * most chunk_size_kb.  The first error is the transfer's; submission stops
+ * there, and the bios already in flight are waited for and freed.
+ *
+ * Lifetime: @inflight counts the bios in flight plus one, the submitter's,
+ * dropped when it has submitted everything.  Whoever brings it to zero
+ * ends the transfer.  It changes only under @lock, and a waiter checks it
+ * under @lock too, so a completion is done with the transfer (which may
+ * live on the waiter's stack) by the time the waiter sees it.
  */
 
-void pd_aio_init(struct pd_aio *aio, void (*done)(struct pd_aio *aio, int rc))
+void pd_xfer_init(struct pd_xfer *x, void (*end)(struct pd_xfer *x, int rc))
 {
-	atomic_set(&aio->pending, 1);
-	aio->status = BLK_STS_OK;
-	aio->done = done;
+	spin_lock_init(&x->lock);
+	init_waitqueue_head(&x->wait);
+	x->inflight = 1;
+	x->status = BLK_STS_OK;
+	x->pinned = false;
+	init_llist_head(&x->done);
+	x->end = end;
 }
 
-static void pd_aio_put(struct pd_aio *aio)
+static void pd_xfer_put(struct pd_xfer *x, blk_status_t status)
 {
-	if (atomic_dec_and_test(&aio->pending))
-		aio->done(aio, blk_status_to_errno(READ_ONCE(aio->status)));
+	unsigned long flags;
+	bool last;
+
+	spin_lock_irqsave(&x->lock, flags);
+	if (status && !x->status)
+		x->status = status;
+	last = --x->inflight == 0;
+	wake_up(&x->wait);
+	spin_unlock_irqrestore(&x->lock, flags);
+
+	/* Only an asynchronous transfer has an end; nobody waits for it. */
+	if (last && x->end)
+		x->end(x, blk_status_to_errno(x->status));
 }
 
-static void pd_aio_status(struct pd_aio *aio, blk_status_t status)
+static void pd_xfer_endio(struct bio *bio)
 {
-	if (status)
-		cmpxchg(&aio->status, BLK_STS_OK, status);
-}
+	struct pd_bio *pb = container_of(bio, struct pd_bio, bio);
+	struct pd_xfer *x = pb->xfer;
+	blk_status_t status = bio->bi_status;
 
-static void pd_endio_async(struct bio *bio)
-{
-	struct pd_aio *aio = bio->bi_private;
-
-	pd_aio_status(aio, bio->bi_status);
-	bio_put(bio);
-	pd_aio_put(aio);
+	if (x->pinned)
+		llist_add(&pb->node, &x->done);
+	else
+		bio_put(bio);
+	pd_xfer_put(x, status);
 }
 
 /*
- * Read kernel pages at @off asynchronously: @aio (pd_aio_init()) has its
- * done() called when the transfer is over, whatever this returns.  The
- * caller keeps the pages and the range it reads valid until then.
+ * Wait until @x->inflight is at most @n: the submitter's own count is in
+ * it until pd_xfer_put() drops it, so while submitting, 1 means that no
+ * bio is in flight.
  */
-int pd_read_async(struct pd_dev *pd, struct iov_iter *iter, u64 off, struct pd_aio *aio)
+static void pd_xfer_wait(struct pd_xfer *x, unsigned int n)
 {
+	spin_lock_irq(&x->lock);
+	wait_event_lock_irq(x->wait, x->inflight <= n, x->lock);
+	spin_unlock_irq(&x->lock);
+}
+
+/* Release the pages of @x's completed bios and free them.  Process context. */
+static void pd_xfer_reap(struct pd_xfer *x, bool dirty)
+{
+	struct pd_bio *pb, *next;
+
+	llist_for_each_entry_safe(pb, next, llist_del_all(&x->done), node) {
+		bio_release_pages(&pb->bio, dirty);
+		bio_put(&pb->bio);
+	}
+}
+
+/* A bio of @nr_vecs for @x: never fails, may wait (see pd_data_bs). */
+static struct bio *pd_xfer_bio(struct pd_dev *pd, struct pd_xfer *x, unsigned int nr_vecs,
+			       blk_opf_t opf, gfp_t gfp)
+{
+	struct bio *bio;
+
+	bio = bio_alloc_bioset(pd->bdev, nr_vecs, opf, gfp & ~__GFP_DIRECT_RECLAIM,
+			       &pd_data_bs);
+	if (!bio) {
+		if (x->pinned) {
+			pd_xfer_wait(x, 1);
+			pd_xfer_reap(x, !op_is_write(opf));
+		}
+		bio = bio_alloc_bioset(pd->bdev, nr_vecs, opf, gfp, &pd_data_bs);
+	}
+	container_of(bio, struct pd_bio, bio)->xfer = x;
+	bio->bi_end_io = pd_xfer_endio;
+	return bio;
+}
+
+/*
+ * Submit @iter at byte @off of @pd as bios of @x; returns the first error
+ * met while submitting (the transfer's status has it too).  The caller
+ * still holds its count in @x->inflight.
+ */
+static int pd_xfer_submit(struct pd_dev *pd, struct pd_xfer *x, blk_opf_t opf,
+			  struct iov_iter *iter, u64 off, gfp_t gfp)
+{
+	unsigned int conc = READ_ONCE(mpool_rwconc_max);
+	size_t chunk = (size_t)READ_ONCE(mpool_chunk_size_kb) << 10;
+	unsigned int max_vecs = min_t(size_t, BIO_MAX_VECS, chunk >> PAGE_SHIFT);
 	struct blk_plug plug;
 	int rc = 0;
 
-	if (!iov_iter_is_bvec(iter)) {
-		rc = -EINVAL;
-		goto out;
-	}
-
 	blk_start_plug(&plug);
 	while (iov_iter_count(iter)) {
+		size_t left = iov_iter_count(iter);
+		unsigned int nr_vecs;
 		struct bio *bio;
 
-		bio = bio_alloc(pd->bdev, bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS),
-				REQ_OP_READ, GFP_NOIO);
+		pd_xfer_wait(x, conc);
+		if (READ_ONCE(x->status))
+			break;
+
+		iov_iter_truncate(iter, chunk);
+		nr_vecs = bio_iov_vecs_to_alloc(iter, max_vecs);
+		bio = pd_xfer_bio(pd, x, nr_vecs, opf, gfp);
 		bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
-		bio->bi_end_io = pd_endio_async;
-		bio->bi_private = aio;
 		rc = bio_iov_iter_get_pages(bio, iter);
+		iov_iter_reexpand(iter, left - bio->bi_iter.bi_size);
 		if (rc) {
 			bio_put(bio);
 			break;
 		}
 		off += bio->bi_iter.bi_size;
-		atomic_inc(&aio->pending);
+
+		spin_lock_irq(&x->lock);
+		x->inflight++;
+		spin_unlock_irq(&x->lock);
 		submit_bio(bio);
 	}
 	blk_finish_plug(&plug);
-out:
-	pd_aio_status(aio, errno_to_blk_status(rc));
-	pd_aio_put(aio);
+	return rc;
+}
+
+/*
+ * Read kernel pages at @off asynchronously: @x (pd_xfer_init() with an
+ * end) has its end called when the transfer is over, whatever this
+ * returns.  The caller keeps the pages and the vector valid until then.
+ */
+int pd_read_async(struct pd_dev *pd, struct iov_iter *iter, u64 off, struct pd_xfer *x)
+{
+	int rc = -EINVAL;
+
+	if (iov_iter_is_bvec(iter) && x->end)
+		rc = pd_xfer_submit(pd, x, REQ_OP_READ, iter, off, GFP_NOIO);
+	pd_xfer_put(x, errno_to_blk_status(rc));
 	return rc;
 }
 
 /*
  * Direct I/O between user memory and the device at @off: nothing passes
  * through the page cache.  The caller has checked alignment and bounds.
+ * Returns when every bio has completed; with @fua a write is durable then.
  */
 int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bool fua)
 {
 	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SYNC : REQ_OP_READ;
-	int rc = 0;
+	struct pd_xfer x;
+	int rc;
 
 	if (write && fua)
 		opf |= REQ_FUA;
 
-	while (iov_iter_count(iter) && !rc) {
-		struct bio *bio;
-		u32 len;
-
-		bio = bio_alloc(pd->bdev, bio_iov_vecs_to_alloc(iter, BIO_MAX_VECS), opf,
-				GFP_KERNEL);
-		bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
-		rc = bio_iov_iter_get_pages(bio, iter);
-		if (rc) {
-			bio_put(bio);
-			break;
-		}
-		len = bio->bi_iter.bi_size;
-		rc = submit_bio_wait(bio);
-		bio_release_pages(bio, !write);
-		bio_put(bio);
-		off += len;
-	}
-	return rc;
+	pd_xfer_init(&x, NULL);
+	x.pinned = true;
+	rc = pd_xfer_submit(pd, &x, opf, iter, off, GFP_KERNEL);
+	pd_xfer_put(&x, errno_to_blk_status(rc));
+	pd_xfer_wait(&x, 0);
+	pd_xfer_reap(&x, !write);
+	return rc ?: blk_status_to_errno(x.status);
 }
 
 int pd_flush(struct pd_dev *pd)

@@ -8,8 +8,11 @@
 #define MPOOL_PD_H
 
 #include <linux/blkdev.h>
+#include <linux/llist.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uio.h>
+#include <linux/wait.h>
 
 /**
  * struct pd_dev - an open pool device
@@ -34,20 +37,30 @@ bool pd_overlaps(const struct pd_dev *a, const struct pd_dev *b);
 int pd_read(struct pd_dev *pd, void *buf, size_t len, u64 off);
 int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua);
 /**
- * struct pd_aio - one transfer, split into as many bios as it takes
- * @pending: bios in flight, plus one the submitter holds until it is done
- * @status:  the first error
- * @done:    called once, when every bio has completed; may run in
- *           interrupt context
+ * struct pd_xfer - one transfer, in as many bios as it takes (pd.c)
+ * @lock:     protects @inflight and @status
+ * @wait:     where the submitter waits for room, and for the end
+ * @inflight: bios in flight, plus one the submitter holds until it is done
+ * @status:   the first error
+ * @pinned:   the bios pin user pages: the submitter frees them (@done)
+ * @done:     completed bios of a pinned transfer
+ * @end:      an asynchronous transfer's completion, called once after its
+ *            last bio, maybe in interrupt context; NULL for pd_rw_iter()
  */
-struct pd_aio {
-	atomic_t	pending;
-	blk_status_t	status;
-	void		(*done)(struct pd_aio *aio, int rc);
+struct pd_xfer {
+	spinlock_t		lock;	/* @inflight, @status */
+	struct wait_queue_head	wait;
+	unsigned int		inflight;
+	blk_status_t		status;
+	bool			pinned;
+	struct llist_head	done;
+	void			(*end)(struct pd_xfer *x, int rc);
 };
 
-void pd_aio_init(struct pd_aio *aio, void (*done)(struct pd_aio *aio, int rc));
-int pd_read_async(struct pd_dev *pd, struct iov_iter *iter, u64 off, struct pd_aio *aio);
+int pd_init(void);
+void pd_exit(void);
+void pd_xfer_init(struct pd_xfer *x, void (*end)(struct pd_xfer *x, int rc));
+int pd_read_async(struct pd_dev *pd, struct iov_iter *iter, u64 off, struct pd_xfer *x);
 int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bool fua);
 int pd_flush(struct pd_dev *pd);
 void pd_invalidate(struct pd_dev *pd);
