@@ -10,10 +10,13 @@
  *      costs the kernel) vs a 4 KiB O_DIRECT write + fdatasync
  *   4. mcache maps vs ext4 mmaps (bench/mcache.ts)
  *   5. the reaper on vs off under a balloon (bench/reaper.ts)
+ *   6. mblock transfers of 1, 4 and 16 MiB, by transfer shape, vs raw
+ *      O_DIRECT on the other half of the same disk (bench/xfer.ts)
  */
 import { writeFileSync } from 'node:fs';
 import { runMcacheBench } from './mcache.js';
 import { runReaperBench } from './reaper.js';
+import { runXferBench } from './xfer.js';
 import { IOCTLS } from '../userland/src/gen/ioctl.js';
 import * as S from '../userland/src/gen/structs.js';
 import { Pools } from '../userland/src/lib/pools.js';
@@ -147,4 +150,10 @@ if (part('mcache')) {
 if (part('reaper')) {
   const rp = await runReaperBench();
   writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/reaper.json`, JSON.stringify(rp, null, 2));
+}
+
+// mblock transfers by shape vs raw O_DIRECT (bench/xfer.ts).
+if (part('xfer')) {
+  const rows = runXferBench(process.env.MPOOL_HELPERS ?? '');
+  writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/xfer.json`, JSON.stringify(rows, null, 2));
 }

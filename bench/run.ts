@@ -3,11 +3,13 @@
  * each measurement with its baseline and the ratio, medians with min and
  * max of interleaved rounds. BENCH=io,mcache,reaper runs those parts only.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatVerdict } from '../tests/vm/verdict.js';
 import type { McacheRow } from './mcache.js';
 import type { ReaperBench } from './reaper.js';
+import type { XferRow } from './xfer.js';
 import { buildHelpers, HELPERS } from '../tests/vm/suite.js';
 import { boot, buildModule, BUILD, REPO, stockKernel } from '../tests/vm/vm.js';
 
@@ -22,6 +24,7 @@ interface Row {
 const kernel = stockKernel();
 const ko = buildModule(kernel);
 buildHelpers('reaper');
+execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${join(REPO, 'uapi')}`, '-o', join(HELPERS, 'xfer'), join(REPO, 'bench/xfer.c')]);
 const only = process.env.BENCH ?? '';
 const share = join(BUILD, 'vm', 'runs', 'bench');
 const r = await boot({
@@ -61,3 +64,20 @@ if (rp) {
     console.log(`  residency, reaper ${round.reaper}: ${curve.join(', ')}`);
   }
 }
+const xf = read<XferRow[]>('xfer.json');
+if (xf?.length) {
+  const n = xf[0]!.shapes[Object.keys(xf[0]!.shapes)[0]!]!.stat.samples.length;
+  console.log(`xfer: MiB/s, medians [min..max] of ${n} interleaved rounds; raw O_DIRECT on the other half of the same disk; shapes rwconc_max/chunk_size_kb`);
+  const f = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(0)} [${s.min.toFixed(0)}..${s.max.toFixed(0)}]`;
+  for (const row of xf) {
+    const shapes = Object.entries(row.shapes).map(([k, v]) => `${k}: ${f(v.stat)} ${v.ratio.toFixed(2)}x`);
+    console.log(`  ${row.name}: raw ${f(row.raw)}; ${shapes.join('; ')}`);
+  }
+}
+// Every part's results, under the date, for the README's tables.
+const day = new Date().toISOString().slice(0, 10);
+mkdirSync(join(BUILD, 'bench'), { recursive: true });
+writeFileSync(
+  join(BUILD, 'bench', `${day}.json`),
+  JSON.stringify({ date: day, kernel: kernel.version, accel: r.accel, note: 'TCG guest, ratios only', io: rows, mcache: mc, reaper: rp, xfer: xf }, null, 2),
+);

@@ -81,14 +81,20 @@ void pd_close(struct pd_dev *pd)
  *    with rsvd_bios_max bios in reserve.  A metadata write under memory
  *    pressure takes one of them: it neither fails nor waits for memory,
  *    only, at worst, for another metadata bio to complete.
- *  - pd_data_bs: object data, with the per-bio state of a transfer in the
- *    front pad.  Its reserve is the block layer's usual BIO_POOL_SIZE, for
- *    forward progress: a transfer that finds no memory for its next bio
- *    first frees every bio it holds (pd_xfer_reap()), then waits for the
- *    reserve, so that no waiter holds what another one waits for.
+ *  - pd_data_bs: object data moved by ioctls, with the per-bio state of a
+ *    transfer in the front pad.  Its reserve is the block layer's usual
+ *    BIO_POOL_SIZE, for forward progress: a transfer that finds no memory
+ *    for its next bio first frees every bio it holds (pd_xfer_reap()),
+ *    then waits for the reserve, so that no waiter holds what another one
+ *    waits for.
+ *  - pd_ra_bs: the same for mcache reads, whose bios are freed as they
+ *    complete.  A set of their own, because an ioctl's transfer can fault
+ *    on an mcache map while it holds data bios (a user buffer in a map):
+ *    the read that serves the fault must not wait for those.
  */
 static struct bio_set pd_meta_bs;
 static struct bio_set pd_data_bs;
+static struct bio_set pd_ra_bs;
 
 /**
  * struct pd_bio - a bio of a transfer
@@ -116,12 +122,22 @@ int pd_init(void)
 	rc = bioset_init(&pd_data_bs, BIO_POOL_SIZE, offsetof(struct pd_bio, bio),
 			 BIOSET_NEED_BVECS);
 	if (rc)
-		bioset_exit(&pd_meta_bs);
+		goto out_meta;
+	rc = bioset_init(&pd_ra_bs, BIO_POOL_SIZE, offsetof(struct pd_bio, bio), 0);
+	if (rc)
+		goto out_data;
+	return 0;
+
+out_data:
+	bioset_exit(&pd_data_bs);
+out_meta:
+	bioset_exit(&pd_meta_bs);
 	return rc;
 }
 
 void pd_exit(void)
 {
+	bioset_exit(&pd_ra_bs);
 	bioset_exit(&pd_data_bs);
 	bioset_exit(&pd_meta_bs);
 }
@@ -197,40 +213,46 @@ void pd_xfer_init(struct pd_xfer *x, void (*end)(struct pd_xfer *x, int rc))
 	spin_lock_init(&x->lock);
 	init_waitqueue_head(&x->wait);
 	x->inflight = 1;
-	x->status = BLK_STS_OK;
+	x->err = 0;
 	x->pinned = false;
 	init_llist_head(&x->done);
 	x->end = end;
 }
 
-static void pd_xfer_put(struct pd_xfer *x, blk_status_t status)
+/*
+ * Drop a count of @x, with @err (0 or a negative errno) as what it saw.
+ * Everything this needs of @x is read under the lock: once it is dropped,
+ * the waiter of a synchronous transfer may have returned.
+ */
+static void pd_xfer_put(struct pd_xfer *x, int err)
 {
+	void (*end)(struct pd_xfer *x, int rc);
 	unsigned long flags;
-	bool last;
 
 	spin_lock_irqsave(&x->lock, flags);
-	if (status && !x->status)
-		x->status = status;
-	last = --x->inflight == 0;
+	if (err && !x->err)
+		x->err = err;
+	err = x->err;
+	/* Only an asynchronous transfer has an end, and nobody waits for it. */
+	end = --x->inflight == 0 ? x->end : NULL;
 	wake_up(&x->wait);
 	spin_unlock_irqrestore(&x->lock, flags);
 
-	/* Only an asynchronous transfer has an end; nobody waits for it. */
-	if (last && x->end)
-		x->end(x, blk_status_to_errno(x->status));
+	if (end)
+		end(x, err);
 }
 
 static void pd_xfer_endio(struct bio *bio)
 {
 	struct pd_bio *pb = container_of(bio, struct pd_bio, bio);
 	struct pd_xfer *x = pb->xfer;
-	blk_status_t status = bio->bi_status;
+	int err = blk_status_to_errno(bio->bi_status);
 
 	if (x->pinned)
 		llist_add(&pb->node, &x->done);
 	else
 		bio_put(bio);
-	pd_xfer_put(x, status);
+	pd_xfer_put(x, err);
 }
 
 /*
@@ -260,16 +282,16 @@ static void pd_xfer_reap(struct pd_xfer *x, bool dirty)
 static struct bio *pd_xfer_bio(struct pd_dev *pd, struct pd_xfer *x, unsigned int nr_vecs,
 			       blk_opf_t opf, gfp_t gfp)
 {
+	struct bio_set *bs = x->pinned ? &pd_data_bs : &pd_ra_bs;
 	struct bio *bio;
 
-	bio = bio_alloc_bioset(pd->bdev, nr_vecs, opf, gfp & ~__GFP_DIRECT_RECLAIM,
-			       &pd_data_bs);
+	bio = bio_alloc_bioset(pd->bdev, nr_vecs, opf, gfp & ~__GFP_DIRECT_RECLAIM, bs);
 	if (!bio) {
 		if (x->pinned) {
 			pd_xfer_wait(x, 1);
 			pd_xfer_reap(x, !op_is_write(opf));
 		}
-		bio = bio_alloc_bioset(pd->bdev, nr_vecs, opf, gfp, &pd_data_bs);
+		bio = bio_alloc_bioset(pd->bdev, nr_vecs, opf, gfp, bs);
 	}
 	container_of(bio, struct pd_bio, bio)->xfer = x;
 	bio->bi_end_io = pd_xfer_endio;
@@ -278,14 +300,16 @@ static struct bio *pd_xfer_bio(struct pd_dev *pd, struct pd_xfer *x, unsigned in
 
 /*
  * Submit @iter at byte @off of @pd as bios of @x; returns the first error
- * met while submitting (the transfer's status has it too).  The caller
- * still holds its count in @x->inflight.
+ * met while submitting.  The caller still holds its count in @x->inflight.
+ * Bios are whole pages (a chunk_size_kb that is not is rounded down), so
+ * that every one starts and ends on a logical block of the device.
  */
 static int pd_xfer_submit(struct pd_dev *pd, struct pd_xfer *x, blk_opf_t opf,
 			  struct iov_iter *iter, u64 off, gfp_t gfp)
 {
 	unsigned int conc = READ_ONCE(mpool_rwconc_max);
-	size_t chunk = (size_t)READ_ONCE(mpool_chunk_size_kb) << 10;
+	size_t chunk = max_t(size_t, round_down((size_t)READ_ONCE(mpool_chunk_size_kb) << 10,
+						PAGE_SIZE), PAGE_SIZE);
 	unsigned int max_vecs = min_t(size_t, BIO_MAX_VECS, chunk >> PAGE_SHIFT);
 	struct blk_plug plug;
 	int rc = 0;
@@ -297,7 +321,7 @@ static int pd_xfer_submit(struct pd_dev *pd, struct pd_xfer *x, blk_opf_t opf,
 		struct bio *bio;
 
 		pd_xfer_wait(x, conc);
-		if (READ_ONCE(x->status))
+		if (READ_ONCE(x->err))
 			break;
 
 		iov_iter_truncate(iter, chunk);
@@ -332,7 +356,7 @@ int pd_read_async(struct pd_dev *pd, struct iov_iter *iter, u64 off, struct pd_x
 
 	if (iov_iter_is_bvec(iter) && x->end)
 		rc = pd_xfer_submit(pd, x, REQ_OP_READ, iter, off, GFP_NOIO);
-	pd_xfer_put(x, errno_to_blk_status(rc));
+	pd_xfer_put(x, rc);
 	return rc;
 }
 
@@ -353,10 +377,10 @@ int pd_rw_iter(struct pd_dev *pd, bool write, struct iov_iter *iter, u64 off, bo
 	pd_xfer_init(&x, NULL);
 	x.pinned = true;
 	rc = pd_xfer_submit(pd, &x, opf, iter, off, GFP_KERNEL);
-	pd_xfer_put(&x, errno_to_blk_status(rc));
+	pd_xfer_put(&x, rc);
 	pd_xfer_wait(&x, 0);
 	pd_xfer_reap(&x, !write);
-	return rc ?: blk_status_to_errno(x.status);
+	return x.err;
 }
 
 int pd_flush(struct pd_dev *pd)

@@ -38,20 +38,20 @@ int pd_read(struct pd_dev *pd, void *buf, size_t len, u64 off);
 int pd_write(struct pd_dev *pd, void *buf, size_t len, u64 off, bool fua);
 /**
  * struct pd_xfer - one transfer, in as many bios as it takes (pd.c)
- * @lock:     protects @inflight and @status
+ * @lock:     protects @inflight and @err
  * @wait:     where the submitter waits for room, and for the end
  * @inflight: bios in flight, plus one the submitter holds until it is done
- * @status:   the first error
+ * @err:      the first error (a negative errno): a bio's or the submitter's
  * @pinned:   the bios pin user pages: the submitter frees them (@done)
  * @done:     completed bios of a pinned transfer
  * @end:      an asynchronous transfer's completion, called once after its
  *            last bio, maybe in interrupt context; NULL for pd_rw_iter()
  */
 struct pd_xfer {
-	spinlock_t		lock;	/* @inflight, @status */
+	spinlock_t		lock;	/* @inflight, @err */
 	struct wait_queue_head	wait;
 	unsigned int		inflight;
-	blk_status_t		status;
+	int			err;
 	bool			pinned;
 	struct llist_head	done;
 	void			(*end)(struct pd_xfer *x, int rc);

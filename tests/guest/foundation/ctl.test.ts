@@ -42,8 +42,9 @@ describe('module parameters', () => {
     expect(param(name)).toBe(value);
   });
 
-  it('only chunk_size_kb is writable at run time', () => {
-    expect(statSync('/sys/module/mpool/parameters/chunk_size_kb').mode & 0o777).toBe(0o644);
-    expect(statSync('/sys/module/mpool/parameters/maxunits').mode & 0o777).toBe(0o444);
+  it('only the transfer shape (rwconc_max, chunk_size_kb) is writable at run time', () => {
+    const mode = (p: string): number => statSync(`/sys/module/mpool/parameters/${p}`).mode & 0o777;
+    expect(['rwconc_max', 'chunk_size_kb'].map(mode)).toEqual([0o644, 0o644]);
+    expect(['maxunits', 'rwsz_max_mb', 'rsvd_bios_max', 'xvm_max', 'xvm_size_max'].map(mode)).toEqual([0o444, 0o444, 0o444, 0o444, 0o444]);
   });
 });

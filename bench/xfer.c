@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xfer: the data-path bench's C client (bench/xfer.ts drives it in the
+ * guest).  The same loop moves the data through mblocks and through raw
+ * O_DIRECT, so that the ratio is the kernel's, not a language runtime's.
+ * Each command prints one line: MiB/s, then for mbwrite the mblock ids.
+ *
+ *   xfer rawwrite DEV IOSZ TOTAL          O_DIRECT pwrites from 0, then fdatasync
+ *   xfer rawread DEV IOSZ TOTAL THREADS   O_DIRECT preads of [0, TOTAL), split
+ *   xfer mbwrite NODE IOSZ TOTAL MBSZ     TOTAL/MBSZ mblocks, written in IOSZ
+ *                                         pieces and committed
+ *   xfer mbread NODE IOSZ THREADS MBSZ ID...   every mblock read, split
+ *   xfer mbdelete NODE ID...
+ *
+ * Sizes are bytes.  Exit 1 with a message on any error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mpool_ioctl.h"
+
+#define MIB (1024.0 * 1024.0)
+
+static void die(const char *what)
+{
+	fprintf(stderr, "xfer: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t num(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	if (*s == '\0' || *end != '\0') {
+		fprintf(stderr, "xfer: not a number: %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static void *buffer(size_t len)
+{
+	void *p;
+	size_t i;
+
+	if (posix_memalign(&p, 4096, len))
+		die("posix_memalign");
+	for (i = 0; i < len; i++)
+		((unsigned char *)p)[i] = (unsigned char)(i * 131 + 7);
+	return p;
+}
+
+struct job {
+	int		fd;
+	int		raw;
+	size_t		iosz;
+	uint64_t	start;		/* raw: byte offset */
+	uint64_t	len;		/* raw: bytes */
+	uint64_t	*ids;		/* mblocks */
+	int		nids;
+	uint64_t	mbsz;
+	int		err;
+};
+
+static int mb_rw(int fd, unsigned long cmd, uint64_t id, int64_t off, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct mpioc_mblock_rw rw = {
+		.mb_objid = id,
+		.mb_offset = off,
+		.mb_iov_cnt = 1,
+		.mb_iov = &iov,
+	};
+
+	return ioctl(fd, cmd, &rw);
+}
+
+static void *reader(void *arg)
+{
+	struct job *j = arg;
+	void *buf = buffer(j->iosz);
+	uint64_t off;
+	int i;
+
+	if (j->raw) {
+		for (off = 0; off < j->len && !j->err; off += j->iosz)
+			if (pread(j->fd, buf, j->iosz, j->start + off) != (ssize_t)j->iosz)
+				j->err = errno ?: EIO;
+	} else {
+		for (i = 0; i < j->nids && !j->err; i++)
+			for (off = 0; off < j->mbsz && !j->err; off += j->iosz)
+				if (mb_rw(j->fd, MPIOC_MB_READ, j->ids[i], off, buf, j->iosz))
+					j->err = errno;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Run @n readers over @jobs; returns seconds. */
+static double run_readers(struct job *jobs, int n)
+{
+	pthread_t t[64];
+	double t0 = now();
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, reader, &jobs[i]))
+			die("pthread_create");
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < n; i++) {
+		if (jobs[i].err) {
+			errno = jobs[i].err;
+			die("read");
+		}
+	}
+	return now() - t0;
+}
+
+static int cmd_rawwrite(char **av)
+{
+	size_t iosz = num(av[1]);
+	uint64_t total = num(av[2]), off;
+	int fd = open(av[0], O_RDWR | O_DIRECT);
+	void *buf = buffer(iosz);
+	double t0;
+
+	if (fd < 0)
+		die(av[0]);
+	t0 = now();
+	for (off = 0; off < total; off += iosz)
+		if (pwrite(fd, buf, iosz, off) != (ssize_t)iosz)
+			die("pwrite");
+	if (fdatasync(fd))
+		die("fdatasync");
+	printf("%.1f\n", total / MIB / (now() - t0));
+	return 0;
+}
+
+static int cmd_rawread(char **av)
+{
+	size_t iosz = num(av[1]);
+	uint64_t total = num(av[2]);
+	int n = num(av[3]), i;
+	struct job jobs[64];
+	int fd = open(av[0], O_RDONLY | O_DIRECT);
+
+	if (fd < 0)
+		die(av[0]);
+	if (n < 1 || n > 64 || total % ((uint64_t)n * iosz)) {
+		fprintf(stderr, "xfer: %d readers cannot split %" PRIu64 " bytes in %zu\n", n, total, iosz);
+		return 2;
+	}
+	for (i = 0; i < n; i++)
+		jobs[i] = (struct job){ .fd = fd, .raw = 1, .iosz = iosz,
+					.start = total / n * i, .len = total / n };
+	printf("%.1f\n", total / MIB / run_readers(jobs, n));
+	return 0;
+}
+
+static int cmd_mbwrite(char **av)
+{
+	size_t iosz = num(av[1]);
+	uint64_t total = num(av[2]), mbsz = num(av[3]), off, done;
+	int fd = open(av[0], O_RDWR);
+	void *buf = buffer(iosz);
+	uint64_t ids[256];
+	int n = 0, i;
+	double t0;
+
+	if (fd < 0)
+		die(av[0]);
+	if (total / mbsz > 256) {
+		fprintf(stderr, "xfer: at most 256 mblocks\n");
+		return 2;
+	}
+	t0 = now();
+	for (done = 0; done < total; done += mbsz) {
+		struct mpioc_mblock mb = { .mb_mclassp = MP_MED_CAPACITY };
+		struct mpioc_mblock_id mi = { 0 };
+
+		if (ioctl(fd, MPIOC_MB_ALLOC, &mb))
+			die("MB_ALLOC");
+		for (off = 0; off < mbsz; off += iosz)
+			if (mb_rw(fd, MPIOC_MB_WRITE, mb.mb_objid, 0, buf, iosz))
+				die("MB_WRITE");
+		mi.mi_objid = mb.mb_objid;
+		if (ioctl(fd, MPIOC_MB_COMMIT, &mi))
+			die("MB_COMMIT");
+		ids[n++] = mb.mb_objid;
+	}
+	printf("%.1f\n", total / MIB / (now() - t0));
+	for (i = 0; i < n; i++)
+		printf("%s0x%" PRIx64, i ? " " : "", ids[i]);
+	printf("\n");
+	return 0;
+}
+
+static int cmd_mbread(int ac, char **av)
+{
+	size_t iosz = num(av[1]);
+	int n = num(av[2]), nids = ac - 4, i, k;
+	uint64_t mbsz = num(av[3]);
+	uint64_t ids[256];
+	struct job jobs[64];
+	int fd = open(av[0], O_RDONLY);
+
+	if (fd < 0)
+		die(av[0]);
+	if (n < 1 || n > 64 || nids < n || nids > 256 || nids % n) {
+		fprintf(stderr, "xfer: %d readers cannot split %d mblocks\n", n, nids);
+		return 2;
+	}
+	for (i = 0; i < nids; i++)
+		ids[i] = num(av[4 + i]);
+	for (i = 0, k = 0; i < n; i++, k += nids / n)
+		jobs[i] = (struct job){ .fd = fd, .iosz = iosz, .ids = &ids[k],
+					.nids = nids / n, .mbsz = mbsz };
+	printf("%.1f\n", (double)nids * mbsz / MIB / run_readers(jobs, n));
+	return 0;
+}
+
+static int cmd_mbdelete(int ac, char **av)
+{
+	int fd = open(av[0], O_RDWR), i;
+
+	if (fd < 0)
+		die(av[0]);
+	for (i = 1; i < ac; i++) {
+		struct mpioc_mblock_id mi = { .mi_objid = num(av[i]) };
+
+		if (ioctl(fd, MPIOC_MB_DELETE, &mi))
+			die("MB_DELETE");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(cmd, "rawwrite") && argc == 5)
+		return cmd_rawwrite(argv + 2);
+	if (!strcmp(cmd, "rawread") && argc == 6)
+		return cmd_rawread(argv + 2);
+	if (!strcmp(cmd, "mbwrite") && argc == 6)
+		return cmd_mbwrite(argv + 2);
+	if (!strcmp(cmd, "mbread") && argc >= 7)
+		return cmd_mbread(argc - 2, argv + 2);
+	if (!strcmp(cmd, "mbdelete") && argc >= 3)
+		return cmd_mbdelete(argc - 2, argv + 2);
+	fprintf(stderr, "usage: xfer rawwrite|rawread|mbwrite|mbread|mbdelete ... (see bench/xfer.c)\n");
+	return 2;
+}

@@ -1,0 +1,123 @@
+/**
+ * The data-path bench, inside the guest (make bench BENCH=xfer): mblock
+ * writes (+ commit) and reads of 1, 4 and 16 MiB, with 1 and 4 readers,
+ * against raw O_DIRECT on the same virtual disk in the same run, for
+ * several shapes of transfer (rwconc_max bios of chunk_size_kb in flight).
+ *
+ * /dev/vda is split in two halves by device-mapper: the pool on the first,
+ * the raw baseline on the second, so that no round needs a new pool and
+ * both see the same virtual disk. The whole disk is written once first, so
+ * that no measurement pays for the host allocating the sparse file. One
+ * C client (bench/xfer.c) moves the data both ways. Rounds are
+ * interleaved, and the order of the shapes turns from round to round.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pools } from '../userland/src/lib/pools.js';
+
+const MiB = 1 << 20;
+const DISK = '/dev/vda';
+const TOTAL = 256 * MiB;
+const MBSZ = 32 * MiB;
+const ROUNDS = Number(process.env.MPOOL_BENCH_ROUNDS ?? 5);
+const SIZES = [1, 4, 16].map((m) => m * MiB);
+const PARAMS = '/sys/module/mpool/parameters';
+
+/** Transfer shapes: [rwconc_max, chunk_size_kb]. The first is the old path: one 1 MiB bio at a time. */
+export const SHAPES: readonly (readonly [number, number])[] = [
+  [1, 1024],
+  [8, 128],
+  [8, 1024],
+  [32, 256],
+];
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  samples: number[];
+}
+
+export interface XferRow {
+  /** "write 4 MiB", "read 16 MiB x4" */
+  name: string;
+  raw: Stat;
+  /** Per shape "conc/chunkKiB": MiB/s, and the ratio of medians to raw. */
+  shapes: Record<string, { stat: Stat; ratio: number }>;
+}
+
+const stat = (v: number[]): Stat => {
+  const s = [...v].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, samples: v };
+};
+
+function sh(cmd: string, args: string[], input?: string): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+}
+
+export function runXferBench(helpers: string): XferRow[] {
+  const xfer = (...args: (string | number)[]): string[] => sh(join(helpers, 'xfer'), args.map(String)).trim().split('\n');
+  const sectors = Number(sh('blockdev', ['--getsz', DISK]).trim());
+  const half = Math.floor(sectors / 2);
+  if (!existsSync('/dev/mapper/control')) sh('modprobe', ['dm-mod']);
+  console.log(`xfer: writing all of ${DISK} once (${(sectors / 2048).toFixed(0)} MiB)`);
+  sh('dd', [`if=/dev/zero`, `of=${DISK}`, 'bs=4M', 'oflag=direct', 'status=none', `count=${Math.floor(sectors / 8192)}`]);
+  sh('dmsetup', ['create', '--noudevsync', 'bpool', '--table', `0 ${half} linear ${DISK} 0`]);
+  sh('dmsetup', ['create', '--noudevsync', 'braw', '--table', `0 ${half} linear ${DISK} ${half}`]);
+  if (!existsSync('/dev/mapper/bpool')) sh('dmsetup', ['mknodes']);
+  const pools = new Pools();
+  pools.create('xbench', '/dev/mapper/bpool', { force: true, mblockSize: MBSZ / MiB, mdcCount: 1 });
+  const node = '/dev/mpool/xbench';
+  const key = ([c, k]: readonly [number, number]): string => `${c}/${k}`;
+  const setShape = ([c, k]: readonly [number, number]): void => {
+    writeFileSync(`${PARAMS}/rwconc_max`, String(c));
+    writeFileSync(`${PARAMS}/chunk_size_kb`, String(k));
+  };
+
+  const names = SIZES.flatMap((s) => [`write ${s / MiB} MiB`, `read ${s / MiB} MiB`, `read ${s / MiB} MiB x4`]);
+  const raw: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const mp: Record<string, Record<string, number[]>> = Object.fromEntries(names.map((n) => [n, Object.fromEntries(SHAPES.map((s) => [key(s), []]))]));
+
+  try {
+    // Round 0 warms up (the pool's zones, the guest's caches) and is not counted.
+    for (let round = 0; round <= ROUNDS; round++) {
+      const order = SHAPES.map((_, i) => SHAPES[(i + round) % SHAPES.length]!);
+      for (const size of SIZES) {
+        const m = size / MiB;
+        const keep = (rec: number[], v: string | undefined): void => void (round > 0 && rec.push(Number(v)));
+        // mpool and raw alternate: a shape, raw, the next shape, raw again ...
+        for (const [i, shape] of order.entries()) {
+          setShape(shape);
+          const [w, ids] = xfer('mbwrite', node, size, TOTAL, MBSZ);
+          const idv = ids!.split(' ');
+          keep(mp[`write ${m} MiB`]![key(shape)]!, w);
+          keep(mp[`read ${m} MiB`]![key(shape)]!, xfer('mbread', node, size, 1, MBSZ, ...idv)[0]);
+          keep(mp[`read ${m} MiB x4`]![key(shape)]!, xfer('mbread', node, size, 4, MBSZ, ...idv)[0]);
+          xfer('mbdelete', node, ...idv);
+          if (i % 2 === 0) {
+            keep(raw[`write ${m} MiB`]!, xfer('rawwrite', '/dev/mapper/braw', size, TOTAL)[0]);
+            keep(raw[`read ${m} MiB`]!, xfer('rawread', '/dev/mapper/braw', size, TOTAL, 1)[0]);
+            keep(raw[`read ${m} MiB x4`]!, xfer('rawread', '/dev/mapper/braw', size, TOTAL, 4)[0]);
+          }
+        }
+      }
+      console.log(`xfer: round ${round}${round === 0 ? ' (warm-up)' : ''} done`);
+    }
+  } finally {
+    setShape([8, 128]);
+    pools.destroy('xbench', { force: true, devices: ['/dev/mapper/bpool'] });
+    sh('dmsetup', ['remove', '--noudevsync', 'bpool']);
+    sh('dmsetup', ['remove', '--noudevsync', 'braw']);
+  }
+
+  return names.map((name) => {
+    const r = stat(raw[name]!);
+    const shapes: XferRow['shapes'] = {};
+    for (const s of SHAPES) {
+      const st = stat(mp[name]![key(s)]!);
+      shapes[key(s)] = { stat: st, ratio: st.median / r.median };
+    }
+    return { name, raw: r, shapes };
+  });
+}
