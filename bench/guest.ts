@@ -12,11 +12,14 @@
  *   5. the reaper on vs off under a balloon (bench/reaper.ts)
  *   6. mblock transfers of 1, 4 and 16 MiB, by transfer shape, vs raw
  *      O_DIRECT on the other half of the same disk (bench/xfer.ts)
+ *   7. metadata at 10k, 100k and 1M objects: activation, memory, the fill
+ *      (bench/meta.ts; a boot of its own, on a disk large enough)
  */
 import { writeFileSync } from 'node:fs';
 import { runMcacheBench } from './mcache.js';
 import { runReaperBench } from './reaper.js';
 import { runXferBench } from './xfer.js';
+import { runMetaBench } from './meta.js';
 import { IOCTLS } from '../userland/src/gen/ioctl.js';
 import * as S from '../userland/src/gen/structs.js';
 import { Pools } from '../userland/src/lib/pools.js';
@@ -156,4 +159,10 @@ if (part('reaper')) {
 if (part('xfer')) {
   const rows = runXferBench(process.env.MPOOL_HELPERS ?? '');
   writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/xfer.json`, JSON.stringify(rows, null, 2));
+}
+
+// Activation, memory and commits with many objects (bench/meta.ts).
+if (part('meta')) {
+  const stages = runMetaBench(process.env.MPOOL_HELPERS ?? '');
+  writeFileSync(`${process.env.MPOOL_SHARE ?? '.'}/meta.json`, JSON.stringify(stages, null, 2));
 }

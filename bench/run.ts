@@ -4,12 +4,13 @@
  * max of interleaved rounds. BENCH=io,mcache,reaper runs those parts only.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatVerdict } from '../tests/vm/verdict.js';
 import type { McacheRow } from './mcache.js';
 import type { ReaperBench } from './reaper.js';
 import type { XferRow } from './xfer.js';
+import { META_COUNTS, type MetaStage } from './meta.js';
 import { buildHelpers, HELPERS } from '../tests/vm/suite.js';
 import { boot, buildModule, BUILD, REPO, stockKernel } from '../tests/vm/vm.js';
 
@@ -26,19 +27,46 @@ const ko = buildModule(kernel);
 buildHelpers('reaper');
 execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${join(REPO, 'uapi')}`, '-o', join(HELPERS, 'xfer'), join(REPO, 'bench/xfer.c')]);
 const only = process.env.BENCH ?? '';
+const parts = only ? only.split(',') : ['io', 'mcache', 'reaper', 'xfer', 'meta'];
 const share = join(BUILD, 'vm', 'runs', 'bench');
-const r = await boot({
-  kernel,
-  share,
-  disks: { dir: join(BUILD, 'vm', 'disks', 'bench'), count: 2, sizeMiB: 4096 },
-  script: `insmod ${ko} || exit 90\ncd ${REPO} && MPOOL_SHARE="$OLDPWD" MPOOL_HELPERS=${HELPERS} MPOOL_BENCH_ONLY=${only} node --import tsx bench/guest.ts\nrc=$?\ncd - >/dev/null; rmmod mpool; dmesg > dmesg.txt; exit $rc`,
-  timeoutSec: 3600,
-});
-if (!r.verdict.ok) {
+const metaShare = join(BUILD, 'vm', 'runs', 'bench-meta');
+const guestScript = (which: string): string =>
+  `insmod ${ko} || exit 90\ncd ${REPO} && MPOOL_SHARE="$OLDPWD" MPOOL_HELPERS=${HELPERS} MPOOL_BENCH_ONLY=${which} MPOOL_BENCH_META=${META_COUNTS.join(',')} node --import tsx bench/guest.ts\nrc=$?\ncd - >/dev/null; rmmod mpool; dmesg > dmesg.txt; exit $rc`;
+const fail = (r: Awaited<ReturnType<typeof boot>>): never => {
   console.log(`bench: FAILED\n${formatVerdict(r.verdict)}\n${r.console.split('\n').slice(-30).join('\n')}`);
   process.exit(1);
+};
+// Nothing of an earlier run is read back as this one's.
+for (const d of [share, metaShare]) rmSync(d, { recursive: true, force: true });
+// Everything but the metadata bench: two 4 GiB disks.
+const first = parts.filter((p) => p !== 'meta');
+let r: Awaited<ReturnType<typeof boot>> | undefined;
+if (first.length) {
+  r = await boot({
+    kernel,
+    share,
+    disks: { dir: join(BUILD, 'vm', 'disks', 'bench'), count: 2, sizeMiB: 4096 },
+    script: guestScript(first.join(',')),
+    timeoutSec: 3600,
+  });
+  if (!r.verdict.ok) fail(r);
 }
-const read = <T>(f: string): T | null => (existsSync(join(share, f)) ? (JSON.parse(readFileSync(join(share, f), 'utf8')) as T) : null);
+// The metadata bench: one sparse disk with a 1 MiB zone for every object, and room for the logs.
+if (parts.includes('meta')) {
+  r = await boot({
+    kernel,
+    share: metaShare,
+    disks: { dir: join(BUILD, 'vm', 'disks', 'bench-meta'), count: 1, sizeMiB: Math.max(...META_COUNTS) + 8192 },
+    script: guestScript('meta'),
+    timeoutSec: 3 * 3600,
+  });
+  if (!r.verdict.ok) fail(r);
+}
+if (!r) throw new Error(`bench: nothing to run in BENCH=${only}`);
+const read = <T>(f: string): T | null => {
+  const at = [share, metaShare].map((d) => join(d, f)).find((p) => existsSync(p));
+  return at ? (JSON.parse(readFileSync(at, 'utf8')) as T) : null;
+};
 const rows = read<Row[]>('bench.json') ?? [];
 const range = (v: number[]): string => `[${Math.min(...v).toFixed(1)}..${Math.max(...v).toFixed(1)}]`;
 if (rows.length) console.log(`bench: ${r.accel} guest, ${kernel.version}; medians [min..max] of 3 interleaved rounds, same disk, same run`);
@@ -70,8 +98,21 @@ if (xf?.length) {
   console.log(`xfer: MiB/s, medians [min..max] of ${n} interleaved rounds; raw O_DIRECT on the other half of the same disk; shapes rwconc_max/chunk_size_kb`);
   const f = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(0)} [${s.min.toFixed(0)}..${s.max.toFixed(0)}]`;
   for (const row of xf) {
-    const shapes = Object.entries(row.shapes).map(([k, v]) => `${k}: ${f(v.stat)} ${v.ratio.toFixed(2)}x`);
+    const shapes = Object.entries(row.shapes).map(
+      ([k, v]) => `${k}: ${f(v.stat)} ${v.ratio.toFixed(2)}x${v.commitShare === undefined ? '' : ` (commits ${(v.commitShare * 100).toFixed(0)}%)`}`,
+    );
     console.log(`  ${row.name}: raw ${f(row.raw)}; ${shapes.join('; ')}`);
+  }
+}
+const meta = read<MetaStage[]>('meta.json');
+if (meta?.length) {
+  console.log(`meta: mblocks with no data; activation (s) vs an O_DIRECT sequential read of the bytes it read, medians [min..max] of ${meta[0]!.activation.samples.length} interleaved rounds`);
+  const f = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(3)} [${s.min.toFixed(3)}..${s.max.toFixed(3)}]`;
+  for (const m of meta) {
+    console.log(
+      `  ${m.objects} objects: fill ${m.fill.opsPerSec.toFixed(0)}/s (commit p50 ${m.fill.commitUs.p50} µs, p99 ${m.fill.commitUs.p99}, max ${m.fill.commitUs.max}); ` +
+        `activation ${f(m.activation)} vs read ${f(m.baseline)} = ${m.ratio.toFixed(2)}x of ${(m.readBytes / (1 << 20)).toFixed(1)} MiB; ${m.slabBytesPerObject.toFixed(0)} slab bytes/object`,
+    );
   }
 }
 // Every part's results, under the date, for the README's tables.
@@ -79,5 +120,5 @@ const day = new Date().toISOString().slice(0, 10);
 mkdirSync(join(BUILD, 'bench'), { recursive: true });
 writeFileSync(
   join(BUILD, 'bench', `${day}.json`),
-  JSON.stringify({ date: day, kernel: kernel.version, accel: r.accel, note: 'TCG guest, ratios only', io: rows, mcache: mc, reaper: rp, xfer: xf }, null, 2),
+  JSON.stringify({ date: day, kernel: kernel.version, accel: r.accel, note: 'TCG guest, ratios only', io: rows, mcache: mc, reaper: rp, xfer: xf, meta }, null, 2),
 );

@@ -5,12 +5,20 @@
  * O_DIRECT, so that the ratio is the kernel's, not a language runtime's.
  * Each command prints one line: MiB/s, then for mbwrite the mblock ids.
  *
- *   xfer rawwrite DEV IOSZ TOTAL          O_DIRECT pwrites from 0, then fdatasync
+ *   xfer rawwrite DEV IOSZ TOTAL [SYNC]   O_DIRECT pwrites from 0, then fdatasync;
+ *                                         with SYNC, an fdatasync after every
+ *                                         SYNC bytes too (one per object)
  *   xfer rawread DEV IOSZ TOTAL THREADS   O_DIRECT preads of [0, TOTAL), split
  *   xfer mbwrite NODE IOSZ TOTAL MBSZ     TOTAL/MBSZ mblocks, written in IOSZ
- *                                         pieces and committed
+ *                                         pieces and committed; a third line
+ *                                         gives the seconds in commits and
+ *                                         in all
  *   xfer mbread NODE IOSZ THREADS MBSZ ID...   every mblock read, split
  *   xfer mbdelete NODE ID...
+ *   xfer mbfill NODE COUNT                COUNT mblocks allocated and committed
+ *                                         with no data (the metadata bench):
+ *                                         prints ops/s, then the p50, p99 and
+ *                                         longest commit in µs
  *
  * Sizes are bytes.  Exit 1 with a message on any error.
  */
@@ -139,7 +147,7 @@ static double run_readers(struct job *jobs, int n)
 static int cmd_rawwrite(char **av)
 {
 	size_t iosz = num(av[1]);
-	uint64_t total = num(av[2]), off;
+	uint64_t total = num(av[2]), sync = av[3] ? num(av[3]) : 0, off;
 	int fd = open(av[0], O_RDWR | O_DIRECT);
 	void *buf = buffer(iosz);
 	double t0;
@@ -147,9 +155,12 @@ static int cmd_rawwrite(char **av)
 	if (fd < 0)
 		die(av[0]);
 	t0 = now();
-	for (off = 0; off < total; off += iosz)
+	for (off = 0; off < total; off += iosz) {
 		if (pwrite(fd, buf, iosz, off) != (ssize_t)iosz)
 			die("pwrite");
+		if (sync && (off + iosz) % sync == 0 && off + iosz < total && fdatasync(fd))
+			die("fdatasync");
+	}
 	if (fdatasync(fd))
 		die("fdatasync");
 	printf("%.1f\n", total / MIB / (now() - t0));
@@ -184,8 +195,8 @@ static int cmd_mbwrite(char **av)
 	int fd = open(av[0], O_RDWR);
 	void *buf = buffer(iosz);
 	uint64_t ids[256];
+	double t0, t, commit = 0;
 	int n = 0, i;
-	double t0;
 
 	if (fd < 0)
 		die(av[0]);
@@ -204,14 +215,17 @@ static int cmd_mbwrite(char **av)
 			if (mb_rw(fd, MPIOC_MB_WRITE, mb.mb_objid, 0, buf, iosz))
 				die("MB_WRITE");
 		mi.mi_objid = mb.mb_objid;
+		t = now();
 		if (ioctl(fd, MPIOC_MB_COMMIT, &mi))
 			die("MB_COMMIT");
+		commit += now() - t;
 		ids[n++] = mb.mb_objid;
 	}
-	printf("%.1f\n", total / MIB / (now() - t0));
+	t = now() - t0;
+	printf("%.1f\n", total / MIB / t);
 	for (i = 0; i < n; i++)
 		printf("%s0x%" PRIx64, i ? " " : "", ids[i]);
-	printf("\n");
+	printf("\n%.4f %.4f\n", commit, t);
 	return 0;
 }
 
@@ -254,11 +268,52 @@ static int cmd_mbdelete(int ac, char **av)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_mbfill(char **av)
+{
+	uint64_t count = num(av[1]), i;
+	int fd = open(av[0], O_RDWR);
+	double t0, *lat;
+
+	if (fd < 0)
+		die(av[0]);
+	if (!count)
+		return 2;
+	lat = malloc(count * sizeof(*lat));
+	if (!lat)
+		die("malloc");
+	t0 = now();
+	for (i = 0; i < count; i++) {
+		struct mpioc_mblock mb = { .mb_mclassp = MP_MED_CAPACITY };
+		struct mpioc_mblock_id mi = { 0 };
+		double t;
+
+		if (ioctl(fd, MPIOC_MB_ALLOC, &mb))
+			die("MB_ALLOC");
+		mi.mi_objid = mb.mb_objid;
+		t = now();
+		if (ioctl(fd, MPIOC_MB_COMMIT, &mi))
+			die("MB_COMMIT");
+		lat[i] = (now() - t) * 1e6;
+	}
+	printf("%.1f\n", count / (now() - t0));
+	qsort(lat, count, sizeof(*lat), cmp_double);
+	printf("%.0f %.0f %.0f\n", lat[count / 2], lat[count * 99 / 100], lat[count - 1]);
+	free(lat);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 
-	if (!strcmp(cmd, "rawwrite") && argc == 5)
+	if (!strcmp(cmd, "rawwrite") && (argc == 5 || argc == 6))
 		return cmd_rawwrite(argv + 2);
 	if (!strcmp(cmd, "rawread") && argc == 6)
 		return cmd_rawread(argv + 2);
@@ -268,6 +323,8 @@ int main(int argc, char **argv)
 		return cmd_mbread(argc - 2, argv + 2);
 	if (!strcmp(cmd, "mbdelete") && argc >= 3)
 		return cmd_mbdelete(argc - 2, argv + 2);
-	fprintf(stderr, "usage: xfer rawwrite|rawread|mbwrite|mbread|mbdelete ... (see bench/xfer.c)\n");
+	if (!strcmp(cmd, "mbfill") && argc == 4)
+		return cmd_mbfill(argv + 2);
+	fprintf(stderr, "usage: xfer rawwrite|rawread|mbwrite|mbread|mbdelete|mbfill ... (see bench/xfer.c)\n");
 	return 2;
 }

@@ -43,8 +43,13 @@ export interface XferRow {
   /** "write 4 MiB", "read 16 MiB x4" */
   name: string;
   raw: Stat;
-  /** Per shape "conc/chunkKiB": MiB/s, and the ratio of medians to raw. */
-  shapes: Record<string, { stat: Stat; ratio: number }>;
+  /** What the baseline is, when it is not the row's plain O_DIRECT loop. */
+  baseline?: string;
+  /**
+   * Per shape "conc/chunkKiB": MiB/s, the ratio of medians to raw, and for
+   * writes the median share of the time spent in MB_COMMIT.
+   */
+  shapes: Record<string, { stat: Stat; ratio: number; commitShare?: number }>;
 }
 
 const stat = (v: number[]): Stat => {
@@ -75,9 +80,13 @@ export function runXferBench(helpers: string): XferRow[] {
     writeFileSync(`${PARAMS}/chunk_size_kb`, String(k));
   };
 
-  const names = SIZES.flatMap((s) => [`write ${s / MiB} MiB`, `read ${s / MiB} MiB`, `read ${s / MiB} MiB x4`]);
+  // "write N MiB": the baseline syncs once at the end; "... /object": after every MBSZ too,
+  // as durable as a commit per mblock (the same mpool samples against both).
+  const perObject = (m: number): string => `write ${m} MiB, fdatasync per ${MBSZ / MiB} MiB object`;
+  const names = SIZES.flatMap((s) => [`write ${s / MiB} MiB`, perObject(s / MiB), `read ${s / MiB} MiB`, `read ${s / MiB} MiB x4`]);
   const raw: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const mp: Record<string, Record<string, number[]>> = Object.fromEntries(names.map((n) => [n, Object.fromEntries(SHAPES.map((s) => [key(s), []]))]));
+  const commitShare: Record<string, Record<string, number[]>> = Object.fromEntries(SIZES.map((s) => [s / MiB, Object.fromEntries(SHAPES.map((sh) => [key(sh), []]))]));
 
   try {
     // Round 0 warms up (the pool's zones, the guest's caches) and is not counted.
@@ -89,14 +98,18 @@ export function runXferBench(helpers: string): XferRow[] {
         // mpool and raw alternate: a shape, raw, the next shape, raw again ...
         for (const [i, shape] of order.entries()) {
           setShape(shape);
-          const [w, ids] = xfer('mbwrite', node, size, TOTAL, MBSZ);
+          const [w, ids, times] = xfer('mbwrite', node, size, TOTAL, MBSZ);
           const idv = ids!.split(' ');
+          const [commit, all] = times!.split(' ').map(Number) as [number, number];
           keep(mp[`write ${m} MiB`]![key(shape)]!, w);
+          keep(mp[perObject(m)]![key(shape)]!, w);
+          keep(commitShare[m]![key(shape)]!, String(commit / all));
           keep(mp[`read ${m} MiB`]![key(shape)]!, xfer('mbread', node, size, 1, MBSZ, ...idv)[0]);
           keep(mp[`read ${m} MiB x4`]![key(shape)]!, xfer('mbread', node, size, 4, MBSZ, ...idv)[0]);
           xfer('mbdelete', node, ...idv);
           if (i % 2 === 0) {
             keep(raw[`write ${m} MiB`]!, xfer('rawwrite', '/dev/mapper/braw', size, TOTAL)[0]);
+            keep(raw[perObject(m)]!, xfer('rawwrite', '/dev/mapper/braw', size, TOTAL, MBSZ)[0]);
             keep(raw[`read ${m} MiB`]!, xfer('rawread', '/dev/mapper/braw', size, TOTAL, 1)[0]);
             keep(raw[`read ${m} MiB x4`]!, xfer('rawread', '/dev/mapper/braw', size, TOTAL, 4)[0]);
           }
@@ -105,7 +118,7 @@ export function runXferBench(helpers: string): XferRow[] {
       console.log(`xfer: round ${round}${round === 0 ? ' (warm-up)' : ''} done`);
     }
   } finally {
-    setShape([8, 128]);
+    setShape([8, 1024]);
     pools.destroy('xbench', { force: true, devices: ['/dev/mapper/bpool'] });
     sh('dmsetup', ['remove', '--noudevsync', 'bpool']);
     sh('dmsetup', ['remove', '--noudevsync', 'braw']);
@@ -114,10 +127,13 @@ export function runXferBench(helpers: string): XferRow[] {
   return names.map((name) => {
     const r = stat(raw[name]!);
     const shapes: XferRow['shapes'] = {};
+    const m = /^write (\d+) MiB/.exec(name)?.[1];
     for (const s of SHAPES) {
       const st = stat(mp[name]![key(s)]!);
       shapes[key(s)] = { stat: st, ratio: st.median / r.median };
+      if (m !== undefined) shapes[key(s)]!.commitShare = stat(commitShare[m]![key(s)]!).median;
     }
-    return { name, raw: r, shapes };
+    const baseline = name.includes('per') ? `O_DIRECT writes, fdatasync every ${MBSZ / MiB} MiB and at the end` : undefined;
+    return { name, raw: r, shapes, ...(baseline ? { baseline } : {}) };
   });
 }

@@ -87,13 +87,18 @@ static const struct kernel_param_ops mpool_chunk_ops = {
 	.get = param_get_uint,
 };
 
+/*
+ * The transfer shape.  Measured (make bench BENCH=xfer, TCG guest, reads of
+ * 16 MiB against O_DIRECT on the same disk): one 1 MiB bio at a time 0.54x,
+ * eight of 128 KiB 0.45x, eight of 1 MiB 0.94x.  Both earn their keep.
+ */
 unsigned int mpool_rwconc_max __read_mostly = 8;
 module_param_cb(rwconc_max, &mpool_rwconc_ops, &mpool_rwconc_max, 0644);
-MODULE_PARM_DESC(rwconc_max, "Bios of one mblock or mlog transfer in flight at once (1..32, default 8)");
+MODULE_PARM_DESC(rwconc_max, "Bios of one mblock or mlog transfer in flight at once (1..32, default 8; 1 reads 16 MiB at half the speed)");
 
-unsigned int mpool_chunk_size_kb __read_mostly = 128;
+unsigned int mpool_chunk_size_kb __read_mostly = 1024;
 module_param_cb(chunk_size_kb, &mpool_chunk_ops, &mpool_chunk_size_kb, 0644);
-MODULE_PARM_DESC(chunk_size_kb, "Largest bio of an mblock or mlog transfer, in KiB (4..1024, default 128)");
+MODULE_PARM_DESC(chunk_size_kb, "Largest bio of an mblock or mlog transfer, in KiB (4..1024, default 1024; 128 reads 16 MiB at half the speed)");
 
 unsigned int mpool_rsvd_bios_max __read_mostly = 16;
 module_param_named(rsvd_bios_max, mpool_rsvd_bios_max, uint, 0444);

@@ -145,7 +145,7 @@ static struct mp_obj *obj_lookup(struct mpool *mp, u64 objid)
 	struct mp_obj *obj;
 
 	xa_lock(&mp->objs.objs);
-	obj = xa_load(&mp->objs.objs, objid);
+	obj = xa_load(&mp->objs.objs, objid_key(objid));
 	if (obj)
 		kref_get(&obj->ref);
 	xa_unlock(&mp->objs.objs);
@@ -190,7 +190,7 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 			kfree(obj);
 			return -EBADMSG;
 		}
-		rc = xa_insert(&t->objs, o.objid, obj, GFP_KERNEL);
+		rc = xa_insert(&t->objs, objid_key(o.objid), obj, GFP_KERNEL);
 		if (rc) {
 			smap_free(sm, o.zaddr, o.zcnt, o.spare);
 			kfree(obj);
@@ -209,7 +209,7 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 		 * A record about an object this MDC never described names nothing
 		 * we could lose: skip it rather than refuse the whole pool.
 		 */
-		obj = objid_slot(objid) == slot ? xa_load(&t->objs, objid) : NULL;
+		obj = objid_slot(objid) == slot ? xa_load(&t->objs, objid_key(objid)) : NULL;
 		if (!obj) {
 			pr_warn_ratelimited("pool %s: MDC-%u: %s of unknown object 0x%llx ignored\n",
 					    mp->name, slot,
@@ -230,7 +230,7 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 			return 0;
 		}
 		obj_stats(mp, obj, false);
-		xa_erase(&t->objs, objid);
+		xa_erase(&t->objs, objid_key(objid));
 		obj_free_zones(mp, obj);
 		obj_put(obj);
 		return 0;
@@ -248,12 +248,16 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 	return -EBADMSG;
 }
 
-/* Compaction of MDC-n: the checkpoint, then every committed object of the slot. */
+/*
+ * Compaction of MDC-n: the checkpoint, then every committed object of the
+ * slot, which are one range of the table (objid_key()).
+ */
 int obj_snapshot(void *arg, struct mdc_writer *w)
 {
 	struct mpool *mp = arg;
 	u8 slot = w->mdc->index;
-	unsigned long index = 0;
+	unsigned long index = objid_key(objid_make(0, 0, slot));
+	unsigned long last = objid_key(objid_make(OBJID_UNIQ_MAX, 0xf, slot));
 	u8 rec[OMF_REC_MAX];
 	int rc;
 
@@ -264,7 +268,7 @@ int obj_snapshot(void *arg, struct mdc_writer *w)
 		struct mp_obj *obj;
 
 		xa_lock(&mp->objs.objs);
-		obj = xa_find(&mp->objs.objs, &index, ULONG_MAX, XA_PRESENT);
+		obj = xa_find(&mp->objs.objs, &index, last, XA_PRESENT);
 		if (obj)
 			kref_get(&obj->ref);
 		xa_unlock(&mp->objs.objs);
@@ -275,10 +279,13 @@ int obj_snapshot(void *arg, struct mdc_writer *w)
 		 * A commit or delete in this slot waits on this MDC's lock, which
 		 * we hold: it lands after the snapshot, in the same order.
 		 */
-		if (objid_slot(obj->rec.objid) == slot && obj->committed && !obj->dead)
+		if (obj->committed && !obj->dead)
 			rc = mdc_put(w, OMF_REC_OBJ, rec, omf_obj_pack(&obj->rec, rec));
 		obj_put(obj);
+		if (index == last)
+			break;
 		index++;
+		cond_resched();
 	}
 	return rc;
 }
@@ -349,7 +356,7 @@ int obj_alloc(struct mpool *mp, u8 type, u8 mclass, bool spare, u32 zcnt,
 		goto out_free;
 	}
 	fill(mp, obj, props);
-	rc = xa_insert(&mp->objs.objs, id, obj, GFP_KERNEL);
+	rc = xa_insert(&mp->objs.objs, objid_key(id), obj, GFP_KERNEL);
 	if (rc) {
 		kfree(obj);
 		goto out_free;
@@ -404,7 +411,7 @@ static int obj_commit(struct mpool *mp, struct mp_obj *obj)
 static void obj_remove(struct mpool *mp, struct mp_obj *obj)
 {
 	obj->dead = true;
-	xa_erase(&mp->objs.objs, obj->rec.objid);
+	xa_erase(&mp->objs.objs, objid_key(obj->rec.objid));
 	obj_free_zones(mp, obj);
 	obj_put(obj);	/* the table's reference */
 }
@@ -482,7 +489,7 @@ int obj_create_committed(struct mpool *mp, u64 objid, u8 mclass, u32 zcnt)
 		smap_free(sm, zaddr, zcnt, false);
 		return -ENOMEM;
 	}
-	rc = xa_insert(&mp->objs.objs, objid, obj, GFP_KERNEL);
+	rc = xa_insert(&mp->objs.objs, objid_key(objid), obj, GFP_KERNEL);
 	if (rc) {
 		smap_free(sm, zaddr, zcnt, false);
 		kfree(obj);

@@ -45,6 +45,22 @@ static inline u64 objid_uniq(u64 objid)
 	return objid >> 12;
 }
 
+#define OBJID_UNIQ_MAX		(U64_MAX >> 12)
+
+/*
+ * The object table's index: slot, type and uniquifier, most significant
+ * first.  Ids handed out one after another are neighbours in the table, so
+ * its nodes stay full (the id itself, with the slot in its low bits, left
+ * most objects a node or two of the table to themselves), and the objects
+ * of one slot are one range, which the compaction of its MDC walks alone.
+ */
+static inline unsigned long objid_key(u64 objid)
+{
+	static_assert(sizeof(unsigned long) == sizeof(u64));
+	return (unsigned long)objid_slot(objid) << 56 |
+	       (unsigned long)objid_type(objid) << 52 | objid_uniq(objid);
+}
+
 /* Uniquifiers are checkpointed in blocks of this many: none is ever reused. */
 #define OBJ_UNIQ_BLOCK		256
 

@@ -35,7 +35,7 @@ describe('module parameters', () => {
     ['rwsz_max_mb', '32'],
     ['rwconc_max', '8'],
     ['rsvd_bios_max', '16'],
-    ['chunk_size_kb', '128'],
+    ['chunk_size_kb', '1024'],
     ['xvm_max', '134217728'],
     ['xvm_size_max', '30'],
   ])('%s defaults to %s', (name, value) => {

@@ -48,11 +48,17 @@ function setParam(name: string, value: string): string {
   }
 }
 
-function table(errorAt?: { sector: number; sectors: number }): string {
-  if (!errorAt) return `0 ${SECTORS} linear ${DISK_B} 0`;
-  const { sector, sectors } = errorAt;
-  const end = sector + sectors;
-  return [`0 ${sector} linear ${DISK_B} 0`, `${sector} ${sectors} error`, `${end} ${SECTORS - end} linear ${DISK_B} ${end}`].join('\n');
+/** DISK_B as it is, but for `error` extents (sorted, apart). */
+function table(...errors: { sector: number; sectors: number }[]): string {
+  const lines: string[] = [];
+  let at = 0;
+  for (const { sector, sectors } of errors) {
+    if (sector > at) lines.push(`${at} ${sector - at} linear ${DISK_B} ${at}`);
+    lines.push(`${sector} ${sectors} error`);
+    at = sector + sectors;
+  }
+  lines.push(`${at} ${SECTORS - at} linear ${DISK_B} ${at}`);
+  return lines.join('\n');
 }
 
 function swap(t: string): void {
@@ -110,25 +116,27 @@ beforeAll(() => {
 
 afterAll(() => {
   try {
-    pool?.close();
-    pools.destroy(NAME, { force: true, devices: [DEV] });
+    if (pool) {
+      pool.close();
+      pools.destroy(NAME, { force: true, devices: [DEV] });
+    }
   } finally {
     setParam('rwconc_max', '8');
-    setParam('chunk_size_kb', '128');
+    setParam('chunk_size_kb', '1024');
     run('dmsetup', ['remove', '--noudevsync', DM]);
   }
 });
 
 describe('transfer parameters', () => {
   it('rwconc_max and chunk_size_kb change at run time within 1..32 and 4..1024; anything else is EINVAL and changes nothing', () => {
-    expect([param('rwconc_max'), param('chunk_size_kb')]).toEqual(['8', '128']);
+    expect([param('rwconc_max'), param('chunk_size_kb')]).toEqual(['8', '1024']);
     for (const [name, bad] of [
       ['rwconc_max', ['0', '33', '-1', 'x']],
       ['chunk_size_kb', ['3', '1025', '0', '4k']],
     ] as const) {
       for (const v of bad) expect([name, v, setParam(name, v)]).toEqual([name, v, 'EINVAL']);
     }
-    expect([param('rwconc_max'), param('chunk_size_kb')]).toEqual(['8', '128']);
+    expect([param('rwconc_max'), param('chunk_size_kb')]).toEqual(['8', '1024']);
     for (const [name, v] of [['rwconc_max', '1'], ['rwconc_max', '32'], ['chunk_size_kb', '4'], ['chunk_size_kb', '1024']] as const) {
       expect(setParam(name, v)).toBe('OK');
       expect(param(name)).toBe(v);
@@ -219,6 +227,48 @@ describe('an I/O error in the middle of a parallel transfer', () => {
     mb.commit(id);
     expect(sha256(mb.read(id))).toBe(sha256(data));
     mb.delete(id);
+  }, 600_000);
+
+  it('left the kernel log clean', () => {
+    expect(kernelFailuresSince(marker)).toEqual([]);
+  });
+});
+
+describe('an unreadable block past the end of a metadata log', () => {
+  it('does not stop activation: the log is read in windows, and a window that fails is read again a block at a time', async () => {
+    pool!.close();
+    pool = undefined;
+    pools.destroy(NAME, { force: true, devices: [DEV] });
+    // 1 MiB zones: superblocks in zone 0, MDC-0's logs in 1..64, MDC-1's in 65 and 66, 1 MiB (256 blocks) each.
+    const name = 'objmdc';
+    pools.create(name, DEV, { mblockSize: 1, mdcCount: 1, mdcnCapacity: 1 });
+    try {
+      const p = Pool.open(name, { write: true });
+      const data = random(PAGE);
+      const ids: bigint[] = [];
+      for (let i = 0; i < 8; i++) {
+        const { id } = p.mblocks.alloc();
+        p.mblocks.write(id, data);
+        p.mblocks.commit(id);
+        ids.push(id);
+      }
+      p.close();
+      pools.deactivate(name);
+      const block = async (off: number): Promise<string> =>
+        (await runAsync('sh', ['-c', `dd if=${DEV} bs=${PAGE} skip=${off / PAGE} count=1 iflag=direct status=none | od -An -v -tx1 | tr -d ' \\n' | tr -d 0`])).stdout.trim();
+      // The layout is as assumed: MDC-1's first log starts with a block and ends past its last one.
+      expect(await block(65 * MIB)).not.toBe('');
+      expect(await block(66 * MIB - PAGE)).toBe('');
+      // The last block of each of MDC-1's logs fails to read.
+      swap(table({ sector: (66 * MIB - PAGE) / 512, sectors: 8 }, { sector: (67 * MIB - PAGE) / 512, sectors: 8 }));
+      pools.activate(name, { devices: [DEV] });
+      const q = Pool.open(name);
+      for (const id of ids) expect(sha256(q.mblocks.read(id, 0, PAGE))).toBe(sha256(data));
+      q.close();
+    } finally {
+      swap(table());
+      pools.destroy(name, { force: true, devices: [DEV] });
+    }
   }, 600_000);
 
   it('left the kernel log clean', () => {
