@@ -6,6 +6,8 @@
  * count:
  *   - the fill: alloc + commit per second, and the commit latencies, whose
  *     longest includes the compaction of an MDC holding 1/16 of the objects;
+ *   - the compactions during the fill, from the kernel's log: how many, the
+ *     blocks of the largest, its time and the median time;
  *   - activation, in interleaved rounds with its baseline: an O_DIRECT
  *     sequential read (1 MiB) of as many bytes as activation read from the
  *     device (from /sys/block/vda/stat), from the start of the device,
@@ -34,6 +36,8 @@ export interface MetaStage {
   objects: number;
   /** While filling from the previous count to this one. */
   fill: { opsPerSec: number; commitUs: { p50: number; p99: number; max: number } };
+  /** MDC compactions during the fill (the kernel logs each with its blocks and time). */
+  compactions: { count: number; maxBlocks: number; maxUs: number; medianUs: number };
   /** Seconds, pool activation (library call: device scan + MPIOC_MP_ACTIVATE). */
   activation: Stat;
   /** Seconds, the sequential read of the same bytes. */
@@ -68,6 +72,23 @@ function slabBytes(): number {
   return Number(kb) * 1024;
 }
 
+/**
+ * The "MDC-n compacted ... N blocks in U us" lines the kernel logged after
+ * `since` (seconds of its clock): [blocks, us] each; and the last time stamp.
+ */
+function compactionsLogged(since: number): { found: [number, number][]; last: number } {
+  const log = execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const found: [number, number][] = [];
+  let last = since;
+  for (const m of log.matchAll(/^\[\s*(\d+\.\d+)\] (.*)$/gm)) {
+    const t = Number(m[1]);
+    last = Math.max(last, t);
+    const c = /MDC-\d+ compacted into log [AB], generation \d+, (\d+) blocks in (\d+) us/.exec(m[2]!);
+    if (c && t > since) found.push([Number(c[1]), Number(c[2])]);
+  }
+  return { found, last };
+}
+
 export function runMetaBench(helpers: string): MetaStage[] {
   const xfer = (...args: (string | number)[]): string[] =>
     execFileSync(join(helpers, 'xfer'), args.map(String), { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n');
@@ -78,7 +99,10 @@ export function runMetaBench(helpers: string): MetaStage[] {
   let have = 0;
   try {
     for (const count of META_COUNTS) {
+      const since = compactionsLogged(0).last;
       const [ops, lat] = count > have ? xfer('mbfill', node, count - have) : ['0', '0 0 0'];
+      const during = compactionsLogged(since).found;
+      const us = during.map(([, u]) => u);
       have = count;
       const [p50, p99, max] = lat!.split(' ').map(Number) as [number, number, number];
       console.log(`meta: ${count} objects (${Number(ops).toFixed(0)} commits/s)`);
@@ -108,6 +132,12 @@ export function runMetaBench(helpers: string): MetaStage[] {
       stages.push({
         objects: count,
         fill: { opsPerSec: Number(ops), commitUs: { p50, p99, max } },
+        compactions: {
+          count: during.length,
+          maxBlocks: Math.max(0, ...during.map(([b]) => b)),
+          maxUs: Math.max(0, ...us),
+          medianUs: us.length ? stat(us).median : 0,
+        },
         activation: a,
         baseline: b,
         ratio: a.median / b.median,

@@ -1,33 +1,26 @@
 /**
  * make bench: one VM run of bench/guest.ts on a 4 GiB virtual disk; prints
  * each measurement with its baseline and the ratio, medians with min and
- * max of interleaved rounds. BENCH=io,mcache,reaper runs those parts only.
+ * max of interleaved rounds. BENCH=ops,xfer runs those parts only.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatVerdict } from '../tests/vm/verdict.js';
 import type { McacheRow } from './mcache.js';
+import type { OpsRow } from './ops.js';
 import type { ReaperBench } from './reaper.js';
 import type { XferRow } from './xfer.js';
 import { META_COUNTS, type MetaStage } from './meta.js';
 import { buildHelpers, HELPERS } from '../tests/vm/suite.js';
 import { boot, buildModule, BUILD, REPO, stockKernel } from '../tests/vm/vm.js';
 
-interface Row {
-  name: string;
-  mpool: number;
-  raw: number;
-  ratio: number;
-  samples: { mpool: number[]; raw: number[] };
-}
-
 const kernel = stockKernel();
 const ko = buildModule(kernel);
 buildHelpers('reaper');
 execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${join(REPO, 'uapi')}`, '-o', join(HELPERS, 'xfer'), join(REPO, 'bench/xfer.c')]);
 const only = process.env.BENCH ?? '';
-const parts = only ? only.split(',') : ['io', 'mcache', 'reaper', 'xfer', 'meta'];
+const parts = only ? only.split(',') : ['ops', 'mcache', 'reaper', 'xfer', 'meta'];
 const share = join(BUILD, 'vm', 'runs', 'bench');
 const metaShare = join(BUILD, 'vm', 'runs', 'bench-meta');
 const guestScript = (which: string): string =>
@@ -67,11 +60,11 @@ const read = <T>(f: string): T | null => {
   const at = [share, metaShare].map((d) => join(d, f)).find((p) => existsSync(p));
   return at ? (JSON.parse(readFileSync(at, 'utf8')) as T) : null;
 };
-const rows = read<Row[]>('bench.json') ?? [];
-const range = (v: number[]): string => `[${Math.min(...v).toFixed(1)}..${Math.max(...v).toFixed(1)}]`;
-if (rows.length) console.log(`bench: ${r.accel} guest, ${kernel.version}; medians [min..max] of 3 interleaved rounds, same disk, same run`);
-for (const row of rows) {
-  console.log(`  ${row.name}\n    mpool ${row.mpool.toFixed(1)} ${range(row.samples.mpool)}  raw ${row.raw.toFixed(1)} ${range(row.samples.raw)}  ratio ${row.ratio.toFixed(2)}`);
+const ops = read<OpsRow[]>('ops.json') ?? [];
+if (ops.length) console.log(`ops: ${r.accel} guest, ${kernel.version}; medians [min..max] of ${ops[0]!.mpool.samples.length} interleaved rounds, same disk, same run`);
+for (const o of ops) {
+  const f = (s: OpsRow['mpool']): string => `${s.median.toFixed(1)} [${s.min.toFixed(1)}..${s.max.toFixed(1)}] ${o.unit}`;
+  console.log(`  ${o.name}\n    mpool ${f(o.mpool)}  ${o.baseline} ${f(o.base)}  ratio ${o.ratio.toFixed(2)} (${o.better} is better; target ${o.target})`);
 }
 const mc = read<McacheRow[]>('mcache.json') ?? [];
 if (mc.length) console.log(`mcache: medians [min..max] of ${mc[0]?.mpool.samples.length ?? 0} interleaved rounds; baseline on a second disk of the same size in the same run`);
@@ -111,7 +104,8 @@ if (meta?.length) {
   for (const m of meta) {
     console.log(
       `  ${m.objects} objects: fill ${m.fill.opsPerSec.toFixed(0)}/s (commit p50 ${m.fill.commitUs.p50} µs, p99 ${m.fill.commitUs.p99}, max ${m.fill.commitUs.max}); ` +
-        `activation ${f(m.activation)} vs read ${f(m.baseline)} = ${m.ratio.toFixed(2)}x of ${(m.readBytes / (1 << 20)).toFixed(1)} MiB; ${m.slabBytesPerObject.toFixed(0)} slab bytes/object`,
+        `activation ${f(m.activation)} vs read ${f(m.baseline)} = ${m.ratio.toFixed(2)}x of ${(m.readBytes / (1 << 20)).toFixed(1)} MiB; ${m.slabBytesPerObject.toFixed(0)} slab bytes/object; ` +
+        `${m.compactions.count} compactions (largest ${m.compactions.maxBlocks} blocks, median ${m.compactions.medianUs} µs, max ${m.compactions.maxUs} µs)`,
     );
   }
 }
@@ -120,5 +114,5 @@ const day = new Date().toISOString().slice(0, 10);
 mkdirSync(join(BUILD, 'bench'), { recursive: true });
 writeFileSync(
   join(BUILD, 'bench', `${day}.json`),
-  JSON.stringify({ date: day, kernel: kernel.version, accel: r.accel, note: 'TCG guest, ratios only', io: rows, mcache: mc, reaper: rp, xfer: xf, meta }, null, 2),
+  JSON.stringify({ date: day, kernel: kernel.version, accel: r.accel, note: 'TCG guest, ratios only', ops, mcache: mc, reaper: rp, xfer: xf, meta }, null, 2),
 );

@@ -19,6 +19,12 @@
  *                                         with no data (the metadata bench):
  *                                         prints ops/s, then the p50, p99 and
  *                                         longest commit in µs
+ *   xfer mbsmall NODE COUNT SIZE          COUNT times: MB_ALLOC, one SIZE
+ *                                         MB_WRITE, MB_COMMIT, MB_DELETE;
+ *                                         prints ops/s
+ *   xfer filesmall DIR COUNT SIZE         the same on a file system: create,
+ *                                         one O_DIRECT SIZE write, fdatasync,
+ *                                         close, unlink; prints ops/s
  *
  * Sizes are bytes.  Exit 1 with a message on any error.
  */
@@ -309,6 +315,64 @@ static int cmd_mbfill(char **av)
 	return 0;
 }
 
+static int cmd_mbsmall(char **av)
+{
+	uint64_t count = num(av[1]), i;
+	size_t size = num(av[2]);
+	int fd = open(av[0], O_RDWR);
+	void *buf = buffer(size);
+	double t0;
+
+	if (fd < 0)
+		die(av[0]);
+	t0 = now();
+	for (i = 0; i < count; i++) {
+		struct mpioc_mblock mb = { .mb_mclassp = MP_MED_CAPACITY };
+		struct mpioc_mblock_id mi = { 0 };
+
+		if (ioctl(fd, MPIOC_MB_ALLOC, &mb))
+			die("MB_ALLOC");
+		if (mb_rw(fd, MPIOC_MB_WRITE, mb.mb_objid, 0, buf, size))
+			die("MB_WRITE");
+		mi.mi_objid = mb.mb_objid;
+		if (ioctl(fd, MPIOC_MB_COMMIT, &mi))
+			die("MB_COMMIT");
+		if (ioctl(fd, MPIOC_MB_DELETE, &mi))
+			die("MB_DELETE");
+	}
+	printf("%.1f\n", count / (now() - t0));
+	return 0;
+}
+
+static int cmd_filesmall(char **av)
+{
+	uint64_t count = num(av[1]), i;
+	size_t size = num(av[2]);
+	void *buf = buffer(size);
+	char path[4096];
+	double t0;
+
+	t0 = now();
+	for (i = 0; i < count; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/o%" PRIu64, av[0], i);
+		fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_DIRECT, 0600);
+		if (fd < 0)
+			die(path);
+		if (pwrite(fd, buf, size, 0) != (ssize_t)size)
+			die("pwrite");
+		if (fdatasync(fd))
+			die("fdatasync");
+		if (close(fd))
+			die("close");
+		if (unlink(path))
+			die("unlink");
+	}
+	printf("%.1f\n", count / (now() - t0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -325,6 +389,10 @@ int main(int argc, char **argv)
 		return cmd_mbdelete(argc - 2, argv + 2);
 	if (!strcmp(cmd, "mbfill") && argc == 4)
 		return cmd_mbfill(argv + 2);
-	fprintf(stderr, "usage: xfer rawwrite|rawread|mbwrite|mbread|mbdelete|mbfill ... (see bench/xfer.c)\n");
+	if (!strcmp(cmd, "mbsmall") && argc == 5)
+		return cmd_mbsmall(argv + 2);
+	if (!strcmp(cmd, "filesmall") && argc == 5)
+		return cmd_filesmall(argv + 2);
+	fprintf(stderr, "usage: xfer rawwrite|rawread|mbwrite|mbread|mbdelete|mbfill|mbsmall|filesmall ... (see bench/xfer.c)\n");
 	return 2;
 }

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../userland/src/cli/program.js';
 import { objectIdArg, sizeArg } from '../../userland/src/cli/objargs.js';
-import { AlignedBuffer, alignedAddress } from '../../userland/src/lib/aligned.js';
-import { writeData } from '../../userland/src/lib/objio.js';
+import { AlignedBuffer, alignedAddress, alignedBytes } from '../../userland/src/lib/aligned.js';
+import { checkPages, pagesOk, writeData } from '../../userland/src/lib/objio.js';
 import {
   kindOfId,
   makeObjectId,
@@ -94,6 +94,38 @@ describe('pages', () => {
     const buf = encodeIovecs([seg(0x1000, 0x2000)]);
     expect(buf.readBigUInt64LE(0)).toBe(0x1000n);
     expect(buf.readBigUInt64LE(8)).toBe(0x2000n);
+  });
+
+  it('alignedBytes: whole pages that start on a page, usable without a bounce', () => {
+    for (const n of [1, P, P + 1, 1 << 20]) {
+      const b = alignedBytes(n);
+      expect(b.length).toBe(Math.ceil(n / P) * P);
+      expect(alignedAddress(b)).not.toBeNull();
+      expect(b.every((x) => x === 0)).toBe(true);
+    }
+  });
+
+  it('iovecs go into a reusable buffer when it is large enough, else into a new one', () => {
+    const into = Buffer.alloc(2 * IOVEC_SIZE, 0xff);
+    const one = encodeIovecs([seg(0x3000, P)], into);
+    expect(one.buffer).toBe(into.buffer);
+    expect(one.length).toBe(IOVEC_SIZE);
+    expect(one.readBigUInt64LE(0)).toBe(0x3000n);
+    const three = encodeIovecs([seg(0x1000, P), seg(0x2000, P), seg(0x3000, P)], into);
+    expect(three.buffer).not.toBe(into.buffer);
+    expect(three.length).toBe(3 * IOVEC_SIZE);
+  });
+
+  it('pagesOk lets through exactly what checkPages does', () => {
+    for (const [off, len] of [[0, P], [P, 3 * P], [1, P], [0, 0], [0, P + 1], [-P, P], [0.5, P], [0, Number.MAX_SAFE_INTEGER + 1]] as const) {
+      let threw = false;
+      try {
+        checkPages('op', 'what', off, len);
+      } catch (e) {
+        threw = e instanceof MpoolError;
+      }
+      expect(pagesOk(off, len)).toBe(!threw);
+    }
   });
 });
 

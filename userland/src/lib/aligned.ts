@@ -64,6 +64,20 @@ export class AlignedBuffer {
   }
 }
 
+/**
+ * `length` bytes (rounded up to whole pages) that start on a page, inside
+ * an ordinary ArrayBuffer: the garbage collector frees it, and V8 never
+ * moves a backing store, so the address holds for the buffer's life. For
+ * long-lived buffers with no owner to free them (an mlog's append buffer).
+ */
+export function alignedBytes(length: number): Uint8Array {
+  const n = roundUpToPage(Math.max(length, 1));
+  const raw = new Uint8Array(n + PAGE_SIZE);
+  const skew = Number(sys.addressOf(raw) % BigInt(PAGE_SIZE));
+  const at = skew === 0 ? 0 : PAGE_SIZE - skew;
+  return raw.subarray(at, at + n);
+}
+
 /** Address of a view's first byte when the view is whole, aligned pages (usable without a copy); else null. */
 export function alignedAddress(buf: Uint8Array): bigint | null {
   if (buf.length === 0 || buf.length % PAGE_SIZE !== 0) return null;

@@ -16,7 +16,7 @@ import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
 import { EINVAL, ENOENT } from './errno.js';
 import { readData, writeData, type IoData } from './objio.js';
-import { objectError, objectIdFields, objectIdHex, pageSpan } from './objects.js';
+import { objectError, objectIdHex, pageSpan } from './objects.js';
 import { PoolObjects, type ObjectHints } from './pool-objects.js';
 
 export interface MblockProps {
@@ -48,8 +48,11 @@ export interface MblockWriteOptions {
 
 export function fromMblockProps(p: MblockPropsEx): MblockProps {
   const b = p.mbx_props;
+  // Fields written out, not spread from objectIdFields(): on the MB_FIND
+  // path a spread cost more than the ioctl itself (bench/ops.ts).
   return {
-    ...objectIdFields(b.mpr_objid),
+    id: b.mpr_objid,
+    idHex: objectIdHex(b.mpr_objid),
     mclass: mclassName(b.mpr_mclassp),
     capacity: BigInt(b.mpr_alloc_cap),
     written: BigInt(b.mpr_write_len),
@@ -139,7 +142,7 @@ export class Mblocks extends PoolObjects<MblockProps> {
 
   /** MB_READ into `target` (whole pages) from a page-aligned `offset`; zero-copy when target is aligned. */
   readInto(id: bigint, offset: number, target: Uint8Array | AlignedBuffer): void {
-    const hints = { ...READ_HINTS, EINVAL: `the read (${target.length} bytes at ${offset}) goes past the written length` };
+    const hints = (): ObjectHints => ({ ...READ_HINTS, EINVAL: `the read (${target.length} bytes at ${offset}) goes past the written length` });
     this.pageIo('read', id, offset, target, hints, (bytes) => readData(bytes, this.limits, (segs, at) => this.readRaw(id, offset + at, segs)));
   }
 

@@ -4,7 +4,7 @@
  */
 import type { MlogMedia } from '../mlog/media.js';
 import { MpoolError } from '../sys/errors.js';
-import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
+import { AlignedBuffer, alignedBytes, PAGE_SIZE } from './aligned.js';
 import { EINVAL } from './errno.js';
 import type { Mlogs } from './mlog.js';
 import { pageSpan } from './objects.js';
@@ -33,6 +33,11 @@ export class KernelMlogMedia implements MlogMedia {
     this.capacity = Number(p.capacity);
     this.uuid = p.uuidBytes;
     this.gen = p.gen;
+  }
+
+  /** Aligned pages: the framing's flushes go to MLOG_WRITE with no bounce copy. */
+  allocBuffer(length: number): Uint8Array {
+    return alignedBytes(length);
   }
 
   read(off: number, buf: Uint8Array): void {

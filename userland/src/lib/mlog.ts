@@ -17,7 +17,7 @@ import type { AlignedBuffer } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
 import { EINVAL } from './errno.js';
 import { readData, writeData } from './objio.js';
-import { objectIdFields } from './objects.js';
+import { objectIdHex } from './objects.js';
 import { PoolObjects, type ObjectHints } from './pool-objects.js';
 import { formatUuid } from './uuid.js';
 
@@ -60,7 +60,8 @@ export interface MlogCommitResult {
 export function fromMlogProps(p: MlogPropsEx): MlogProps {
   const b = p.lpx_props;
   return {
-    ...objectIdFields(b.lpr_objid),
+    id: b.lpr_objid,
+    idHex: objectIdHex(b.lpr_objid),
     uuid: formatUuid(b.lpr_uuid),
     uuidBytes: Uint8Array.from(b.lpr_uuid),
     gen: b.lpr_gen,

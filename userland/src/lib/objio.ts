@@ -34,6 +34,11 @@ function directSegments(pieces: readonly Uint8Array[]): IoSegment[] | null {
 }
 
 function runPlan(segs: IoSegment[], limits: IoLimits, issue: Issue): void {
+  // The common case, one segment that one ioctl takes, needs no plan.
+  if (segs.length === 1 && segs[0]!.length <= limits.maxBytes) {
+    issue(segs, 0);
+    return;
+  }
   let at = 0;
   for (const chunk of planIo(segs, limits)) {
     issue(chunk, at);
@@ -103,6 +108,11 @@ export function readData(target: Uint8Array, limits: IoLimits, issue: Issue): vo
       at += n;
     }
   });
+}
+
+/** Whether checkPages() would let this offset and length through (no message is built). */
+export function pagesOk(offset: number, length: number): boolean {
+  return Number.isSafeInteger(offset) && offset >= 0 && offset % PAGE_SIZE === 0 && Number.isSafeInteger(length) && length > 0 && length % PAGE_SIZE === 0;
 }
 
 /** A refusal before any ioctl: offsets and lengths the kernel would reject. */

@@ -4,13 +4,14 @@
  * check the id, issue the ioctl, and rethrow a failure as an error naming
  * the object (objectError). Each subclass adds its own commands and codecs.
  */
+import { MPIOC_KIOV_MAX } from '../gen/constants.js';
 import { IOCTLS } from '../gen/ioctl.js';
-import { encodeIovecs, type IoSegment } from '../sys/iovec.js';
+import { encodeIovecs, IOVEC_SIZE, type IoSegment } from '../sys/iovec.js';
 import * as sys from '../sys/libc.js';
-import { ioctlStruct } from '../uapi/ioctl.js';
+import { ioctlStruct, ioctlStructIn } from '../uapi/ioctl.js';
 import type { StructCodec } from '../uapi/runtime.js';
 import { AlignedBuffer } from './aligned.js';
-import { checkPages } from './objio.js';
+import { checkPages, pagesOk } from './objio.js';
 import { checkObjectId, ioLimits, objectContext, objectError, objectIdHex, type IoLimits, type ObjectErrorContext, type ObjectKind } from './objects.js';
 
 /** What the object commands need of an open pool: its node's file descriptor and path. */
@@ -21,7 +22,17 @@ export interface PoolHandle {
 
 export type ObjectHints = ObjectErrorContext['hints'];
 
+/** Hints, or how to make them: built only when a call fails (the success path allocates none). */
+export type LazyHints = ObjectHints | (() => ObjectHints);
+
 export type IoctlName = keyof typeof IOCTLS;
+
+/*
+ * The iovec array of this thread's I/O ioctls, reused: a call's array is
+ * dead once its ioctl returns. An array longer than the kernel takes gets a
+ * buffer of its own (the kernel then refuses it).
+ */
+const iovScratch = Buffer.alloc(MPIOC_KIOV_MAX * IOVEC_SIZE);
 
 export abstract class PoolObjects<Props extends { committed: boolean }> {
   readonly pool: PoolHandle;
@@ -47,9 +58,8 @@ export abstract class PoolObjects<Props extends { committed: boolean }> {
 
   /** One I/O ioctl over these segments: `value` gets the address of their struct iovec array. */
   protected iovecIoctl<T>(cmd: IoctlName, codec: StructCodec<T>, segs: readonly IoSegment[], value: (iov: bigint) => T): void {
-    const iov = encodeIovecs(segs);
-    this.ioctl(cmd, codec, value(sys.addressOf(iov)));
-    void iov.length;
+    const iov = encodeIovecs(segs, iovScratch);
+    ioctlStructIn(this.pool.fd, IOCTLS[cmd], codec, value(sys.addressOf(iov)), this.pool.path);
   }
 
   /** Run `fn` (after checking `id`, if one); a failure is rethrown naming the object, with `hints`. */
@@ -62,18 +72,18 @@ export abstract class PoolObjects<Props extends { committed: boolean }> {
    * Page I/O on object `id`: whole pages of `buf` at a page-aligned
    * `offset`, refused before any ioctl otherwise.
    */
-  protected pageIo(op: string, id: bigint, offset: number, buf: Uint8Array | AlignedBuffer, hints: ObjectHints, fn: (bytes: Uint8Array) => void): void {
+  protected pageIo(op: string, id: bigint, offset: number, buf: Uint8Array | AlignedBuffer, hints: LazyHints, fn: (bytes: Uint8Array) => void): void {
     const bytes = buf instanceof AlignedBuffer ? buf.bytes : buf;
     checkObjectId(id, this.kind, op, this.pool.path);
-    checkPages(`${this.kind} ${op}`, `${this.kind} ${objectIdHex(id)}`, offset, bytes.length, this.pool.path);
+    if (!pagesOk(offset, bytes.length)) checkPages(`${this.kind} ${op}`, `${this.kind} ${objectIdHex(id)}`, offset, bytes.length, this.pool.path);
     this.guard(op, id, hints, () => fn(bytes));
   }
 
-  private guard<T>(op: string, id: bigint | undefined, hints: ObjectHints, fn: () => T): T {
+  private guard<T>(op: string, id: bigint | undefined, hints: LazyHints, fn: () => T): T {
     try {
       return fn();
     } catch (e) {
-      objectError(e, this.context(op, id, hints));
+      objectError(e, this.context(op, id, typeof hints === 'function' ? hints() : hints));
     }
   }
 }

@@ -30,6 +30,11 @@ export interface MlogMedia {
   readonly gen: bigint;
   read(off: number, buf: Uint8Array): void;
   write(off: number, buf: Uint8Array): void;
+  /**
+   * Memory for the append buffer that write() takes without a copy (the
+   * kernel's mlogs: whole aligned pages); a plain Uint8Array if absent.
+   */
+  allocBuffer?(length: number): Uint8Array;
 }
 
 /** The numbers the framing derives from a medium. */

@@ -213,7 +213,7 @@ export class MlogWriter {
    */
   private ensureBuffer(op: string): void {
     if (this.buf !== null) return;
-    const buf = new Uint8Array(MLOG_FLUSH_MAX);
+    const buf = this.media.allocBuffer?.(MLOG_FLUSH_MAX) ?? new Uint8Array(MLOG_FLUSH_MAX);
     const lead = this.wsoff % this.geo.sectorsPerPage;
     const asoff = this.wsoff - lead;
     if (lead > 0) {

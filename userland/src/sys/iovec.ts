@@ -20,9 +20,13 @@ export interface IoSegment {
   readonly length: number;
 }
 
-/** The bytes of a struct iovec array describing `segs`, in order. */
-export function encodeIovecs(segs: readonly IoSegment[]): Buffer {
-  const buf = Buffer.alloc(segs.length * IOVEC_SIZE);
+/**
+ * The bytes of a struct iovec array describing `segs`, in order: in `into`
+ * when it is large enough (a caller's reusable buffer), else in a new one.
+ */
+export function encodeIovecs(segs: readonly IoSegment[], into?: Buffer): Buffer {
+  const size = segs.length * IOVEC_SIZE;
+  const buf = into && into.length >= size ? into.subarray(0, size) : Buffer.alloc(size);
   segs.forEach((s, i) => {
     if (!Number.isSafeInteger(s.length) || s.length < 0) throw new RangeError(`iovec[${i}].iov_len: ${s.length} is not a size`);
     buf.writeBigUInt64LE(s.address, i * IOVEC_SIZE + BASE_OFF);

@@ -123,7 +123,10 @@ export function addressOf(buf: Uint8Array): bigint {
 let pinned: Uint8Array[] = [];
 let releasedCount = 0;
 
+const NONE_PINNED: Uint8Array[] = [];
+
 function takePinned(): Uint8Array[] {
+  if (pinned.length === 0) return NONE_PINNED;
   const held = pinned;
   pinned = [];
   return held;

@@ -3,6 +3,27 @@ import type { IoctlInfo } from '../gen/ioctl.js';
 import * as sys from '../sys/libc.js';
 import { viewOf, type StructCodec } from './runtime.js';
 
+/*
+ * One argument buffer per struct size, reused by every call: ioctls are
+ * synchronous and nothing runs between encode and decode, and decoded
+ * values copy what they take out of it (getBytes, getString). It is zeroed
+ * before each encode, so no byte of the previous call's result, padding
+ * included, goes back to the kernel.
+ */
+const scratch = new Map<number, { buf: Buffer; dv: DataView }>();
+
+function argumentBuffer(size: number): { buf: Buffer; dv: DataView } {
+  let s = scratch.get(size);
+  if (!s) {
+    const buf = Buffer.alloc(size);
+    s = { buf, dv: viewOf(buf) };
+    scratch.set(size, s);
+  } else {
+    s.buf.fill(0);
+  }
+  return s;
+}
+
 /**
  * Encode `value`, issue `cmd` on `fd`, and decode what the kernel left in the
  * buffer. Buffers whose addresses went into pointer fields through
@@ -10,12 +31,17 @@ import { viewOf, type StructCodec } from './runtime.js';
  * so the caller need not keep them in scope.
  */
 export function ioctlStruct<T>(fd: number, cmd: IoctlInfo, codec: StructCodec<T>, value: T, path?: string): T {
+  const dv = ioctlStructIn(fd, cmd, codec, value, path);
+  return codec.decode(dv, 0);
+}
+
+/** The same, for commands whose result the caller does not need: nothing is decoded. */
+export function ioctlStructIn<T>(fd: number, cmd: IoctlInfo, codec: StructCodec<T>, value: T, path?: string): DataView {
   if (cmd.size !== codec.size) {
     throw new Error(`${cmd.name} carries ${cmd.size} bytes but struct ${codec.cName} is ${codec.size}`);
   }
-  const buf = Buffer.alloc(codec.size);
-  const dv = viewOf(buf);
+  const { buf, dv } = argumentBuffer(codec.size);
   codec.encode(dv, 0, value);
   sys.ioctl(fd, cmd.request, buf, cmd.name, path);
-  return codec.decode(dv, 0);
+  return dv;
 }

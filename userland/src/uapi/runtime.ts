@@ -84,7 +84,7 @@ export function putBytes(dv: DataView, off: number, v: Uint8Array, len: number, 
   new Uint8Array(dv.buffer, dv.byteOffset + off, len).set(v);
 }
 export function getBytes(dv: DataView, off: number, len: number): Uint8Array {
-  return new Uint8Array(dv.buffer.slice(dv.byteOffset + off, dv.byteOffset + off + len));
+  return new Uint8Array(dv.buffer, dv.byteOffset + off, len).slice();
 }
 
 const utf8 = new TextEncoder();

@@ -1,0 +1,201 @@
+/**
+ * The per-operation bench, inside the guest (make bench BENCH=ops): what one
+ * small operation costs through mpool, next to its baseline on the same
+ * virtual disk in the same run. /dev/vda is cut in three by device-mapper:
+ * the pool on the first half, raw O_DIRECT on the third quarter, ext4 on
+ * the last, so that every row compares the same disk with itself.
+ *
+ *   - small objects: MB_ALLOC, one 64 KiB MB_WRITE, MB_COMMIT, MB_DELETE
+ *     (bench/xfer.c mbsmall), against ext4: create, one O_DIRECT 64 KiB
+ *     write, fdatasync, close, unlink (filesmall); operations per second;
+ *   - mlog sync append: one 4 KiB record appended through the record
+ *     framing with sync (userland/src/mlog/framing.ts over MLOG_WRITE),
+ *     against a 4 KiB O_DIRECT pwrite + fsync of the raw device through the
+ *     same libc binding; p50 and p99 of each call's time;
+ *   - the library's cost per call: Mblocks.find() (MB_FIND) and
+ *     Mblocks.readInto() of 4 KiB (MB_READ), against a koffi ioctl of the
+ *     same request from a buffer encoded once, outside the loop.
+ *
+ * Rounds are interleaved (mpool, baseline, mpool, ...), the first is a
+ * warm-up and not counted.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import koffi from 'koffi';
+import { IOCTLS } from '../userland/src/gen/ioctl.js';
+import { MpiocMblock, MpiocMblockRw } from '../userland/src/gen/structs.js';
+import { AlignedBuffer } from '../userland/src/lib/aligned.js';
+import { openMlog } from '../userland/src/lib/mlog-open.js';
+import { Pool } from '../userland/src/lib/pool.js';
+import { Pools } from '../userland/src/lib/pools.js';
+import { encodeIovecs } from '../userland/src/sys/iovec.js';
+import * as sys from '../userland/src/sys/libc.js';
+import { viewOf } from '../userland/src/uapi/runtime.js';
+
+const DISK = '/dev/vda';
+const MNT = '/mnt/opsbench';
+const ROUNDS = Number(process.env.MPOOL_BENCH_ROUNDS ?? 5);
+const SMALL = 64 * 1024;
+const SMALL_OPS = 200;
+const APPENDS = 200;
+const CALLS = 2000;
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  samples: number[];
+}
+
+export interface OpsRow {
+  name: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  baseline: string;
+  mpool: Stat;
+  base: Stat;
+  /** mpool median over baseline median. */
+  ratio: number;
+  target: string;
+}
+
+const stat = (v: number[]): Stat => {
+  const s = [...v].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, samples: v };
+};
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+
+/** p50 and p99 of per-call times, µs. */
+function percentiles(us: number[]): [number, number] {
+  const s = [...us].sort((a, b) => a - b);
+  return [s[Math.floor(s.length / 2)]!, s[Math.floor((s.length * 99) / 100)]!];
+}
+
+function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// The baseline of the per-call rows: ioctl(2) straight through koffi, as a
+// caller who skips the library would write it.
+const libc = koffi.load('libc.so.6');
+const bareIoctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
+
+export function runOpsBench(helpers: string): OpsRow[] {
+  const xfer = (...args: (string | number)[]): number => Number(sh(join(helpers, 'xfer'), args.map(String)).trim().split('\n')[0]);
+  const sectors = Number(sh('blockdev', ['--getsz', DISK]).trim());
+  const half = Math.floor(sectors / 2);
+  const quarter = Math.floor(sectors / 4);
+  if (!existsSync('/dev/mapper/control')) sh('modprobe', ['dm-mod']);
+  console.log(`ops: writing all of ${DISK} once`);
+  sh('dd', ['if=/dev/zero', `of=${DISK}`, 'bs=4M', 'oflag=direct', 'status=none', `count=${Math.floor(sectors / 8192)}`]);
+  sh('dmsetup', ['create', '--noudevsync', 'opool', '--table', `0 ${half} linear ${DISK} 0`]);
+  sh('dmsetup', ['create', '--noudevsync', 'oraw', '--table', `0 ${quarter} linear ${DISK} ${half}`]);
+  sh('dmsetup', ['create', '--noudevsync', 'oext4', '--table', `0 ${sectors - half - quarter} linear ${DISK} ${half + quarter}`]);
+  if (!existsSync('/dev/mapper/opool')) sh('dmsetup', ['mknodes']);
+  sh('modprobe', ['ext4']);
+  sh('mkfs.ext4', ['-q', '-F', '/dev/mapper/oext4']);
+  mkdirSync(MNT, { recursive: true });
+  sh('mount', ['-t', 'ext4', '/dev/mapper/oext4', MNT]);
+
+  const pools = new Pools();
+  pools.create('obench', '/dev/mapper/opool', { force: true, mblockSize: 1 });
+  const pool = Pool.open('obench', { write: true });
+  const rawFd = sys.open('/dev/mapper/oraw', sys.O_RDWR | sys.O_DIRECT);
+  const page = AlignedBuffer.alloc(4096);
+  page.bytes.fill(0x5a);
+  const rawPage = sys.anonymousMapping(4096);
+  rawPage.bytes.fill(0x5a);
+
+  // The object the per-call rows ask about: one committed page.
+  const { id } = pool.mblocks.alloc();
+  pool.mblocks.write(id, page);
+  pool.mblocks.commit(id);
+  const find = IOCTLS.MPIOC_MB_FIND;
+  const findArg = Buffer.alloc(MpiocMblock.size);
+  MpiocMblock.encode(viewOf(findArg), 0, { ...MpiocMblock.zero(), mb_objid: id });
+  const iov = encodeIovecs([{ address: page.address, length: 4096 }]);
+  const readArg = Buffer.alloc(MpiocMblockRw.size);
+  MpiocMblockRw.encode(viewOf(readArg), 0, { ...MpiocMblockRw.zero(), mb_objid: id, mb_iov_cnt: 1, mb_iov: koffi.address(iov) });
+  const read = IOCTLS.MPIOC_MB_READ;
+
+  const perCall = (fn: () => void): number => {
+    const t0 = now();
+    for (let i = 0; i < CALLS; i++) fn();
+    return ((now() - t0) / CALLS) * 1e6;
+  };
+  const bare = (request: number, arg: Buffer) => (): void => {
+    if ((bareIoctl(pool.fd, request, arg) as number) < 0) throw new Error(`ioctl: errno ${koffi.errno()}`);
+  };
+
+  const v = {
+    small: [[], []] as [number[], number[]],
+    p50: [[], []] as [number[], number[]],
+    p99: [[], []] as [number[], number[]],
+    find: [[], []] as [number[], number[]],
+    read: [[], []] as [number[], number[]],
+  };
+  const keep = (round: number, into: [number[], number[]], which: 0 | 1, x: number): void => void (round > 0 && into[which].push(x));
+
+  try {
+    for (let round = 0; round <= ROUNDS; round++) {
+      keep(round, v.small, 0, xfer('mbsmall', pool.path, SMALL_OPS, SMALL));
+      keep(round, v.small, 1, xfer('filesmall', MNT, SMALL_OPS, SMALL));
+
+      // A fresh mlog each round, so that every round appends from its start.
+      const ml = pool.mlogs.alloc({ capacity: 8 << 20 });
+      pool.mlogs.commit(ml.id);
+      const log = openMlog(pool, ml.id);
+      const rec = new Uint8Array(4096).fill(0xa5);
+      const mlUs: number[] = [];
+      for (let i = 0; i < APPENDS; i++) {
+        const t0 = now();
+        log.append(rec, true);
+        mlUs.push((now() - t0) * 1e6);
+      }
+      log.close();
+      pool.mlogs.delete(ml.id);
+      const rawUs: number[] = [];
+      for (let i = 0; i < APPENDS; i++) {
+        const t0 = now();
+        sys.pwrite(rawFd, rawPage, 0, 4096, BigInt(i * 4096));
+        sys.fsync(rawFd);
+        rawUs.push((now() - t0) * 1e6);
+      }
+      const [m50, m99] = percentiles(mlUs);
+      const [r50, r99] = percentiles(rawUs);
+      keep(round, v.p50, 0, m50);
+      keep(round, v.p50, 1, r50);
+      keep(round, v.p99, 0, m99);
+      keep(round, v.p99, 1, r99);
+
+      keep(round, v.find, 0, perCall(() => void pool.mblocks.find(id)));
+      keep(round, v.find, 1, perCall(bare(find.request, findArg)));
+      keep(round, v.read, 0, perCall(() => pool.mblocks.readInto(id, 0, page)));
+      keep(round, v.read, 1, perCall(bare(read.request, readArg)));
+      console.log(`ops: round ${round}${round === 0 ? ' (warm-up)' : ''} done`);
+    }
+  } finally {
+    void iov.length;
+    sys.close(rawFd);
+    pool.mblocks.delete(id);
+    pool.close();
+    pools.destroy('obench', { force: true, devices: ['/dev/mapper/opool'] });
+    sh('umount', [MNT]);
+    for (const d of ['opool', 'oraw', 'oext4']) sh('dmsetup', ['remove', '--noudevsync', d]);
+  }
+
+  const row = (name: string, unit: string, better: OpsRow['better'], baseline: string, target: string, [m, b]: [number[], number[]]): OpsRow => {
+    const mpool = stat(m);
+    const base = stat(b);
+    return { name, unit, better, baseline, mpool, base, ratio: mpool.median / base.median, target };
+  };
+  return [
+    row('small objects: alloc + 64 KiB write + commit + delete', 'ops/s', 'higher', 'ext4: create, O_DIRECT 64 KiB write, fdatasync, close, unlink', '>= 1.5x', v.small),
+    row('mlog 4 KiB sync append through the framing, p50', 'µs', 'lower', 'O_DIRECT 4 KiB pwrite + fsync, p50', '<= 1.0x', v.p50),
+    row('mlog 4 KiB sync append through the framing, p99', 'µs', 'lower', 'O_DIRECT 4 KiB pwrite + fsync, p99', '<= 1.0x', v.p99),
+    row('library Mblocks.find() (MB_FIND)', 'µs/call', 'lower', 'koffi ioctl of the same request', '<= 1.3x', v.find),
+    row('library Mblocks.readInto() 4 KiB (MB_READ)', 'µs/call', 'lower', 'koffi ioctl of the same request', '<= 1.3x', v.read),
+  ];
+}
