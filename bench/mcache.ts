@@ -21,6 +21,7 @@ import type { McacheMap } from '../userland/src/lib/mcache.js';
 import { Pool } from '../userland/src/lib/pool.js';
 import { Pools } from '../userland/src/lib/pools.js';
 import * as sys from '../userland/src/sys/libc.js';
+import { now, stat, type BenchRow } from './stat.js';
 
 const POOL_DEV = '/dev/vda';
 const FILE_DEV = '/dev/vdb';
@@ -33,22 +34,8 @@ const ROUNDS = 5;
 const OBJECTS = 16384;
 const RANDOM_FAULTS = 4096;
 
-export interface McacheRow {
-  name: string;
-  unit: string;
-  /** What a higher ratio means. */
-  better: 'higher' | 'lower';
-  mpool: { median: number; min: number; max: number; samples: number[] };
-  base: { median: number; min: number; max: number; samples: number[] };
-  ratio: number;
-  baseline: string;
-}
+export type McacheRow = BenchRow;
 
-const now = (): number => Number(process.hrtime.bigint()) / 1e9;
-function stats(v: number[]): { median: number; min: number; max: number; samples: number[] } {
-  const s = [...v].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, samples: v };
-}
 
 function dropCaches(): void {
   writeFileSync('/proc/sys/vm/drop_caches', '3\n');
@@ -228,8 +215,8 @@ export function runMcacheBench(): McacheRow[] {
   execFileSync('umount', [MNT]);
 
   const row = (name: string, unit: string, better: 'higher' | 'lower', a: number[], b: number[], baseline: string): McacheRow => {
-    const mp = stats(a);
-    const base = stats(b);
+    const mp = stat(a);
+    const base = stat(b);
     return { name, unit, better, mpool: mp, base, ratio: mp.median / base.median, baseline };
   };
   return [

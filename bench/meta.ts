@@ -19,18 +19,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pools } from '../userland/src/lib/pools.js';
+import { now, stat, type Stat } from './stat.js';
 
 const DISK = '/dev/vda';
 const MiB = 1 << 20;
 const ROUNDS = Number(process.env.MPOOL_BENCH_ROUNDS ?? 5);
 export const META_COUNTS = (process.env.MPOOL_BENCH_META ?? '0,10000,100000,1000000').split(',').map(Number);
-
-export interface Stat {
-  median: number;
-  min: number;
-  max: number;
-  samples: number[];
-}
 
 export interface MetaStage {
   objects: number;
@@ -49,12 +43,6 @@ export interface MetaStage {
   slabBytesPerObject: number;
 }
 
-const stat = (v: number[]): Stat => {
-  const s = [...v].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, samples: v };
-};
-
-const now = (): number => Number(process.hrtime.bigint()) / 1e9;
 
 /** Sectors read from @dev so far. */
 function sectorsRead(dev: string): number {
@@ -98,11 +86,14 @@ export function runMetaBench(helpers: string): MetaStage[] {
   const node = '/dev/mpool/mbench';
   const stages: MetaStage[] = [];
   let have = 0;
+  // The kernel log is read once per stage: each read starts where the last one ended.
+  let since = compactionsLogged(0).last;
   try {
     for (const count of META_COUNTS) {
-      const since = compactionsLogged(0).last;
       const [ops, lat] = count > have ? xfer('mbfill', node, count - have) : ['0', '0 0 0'];
-      const during = compactionsLogged(since).found;
+      const logged = compactionsLogged(since);
+      const during = logged.found;
+      since = logged.last;
       const us = during.map(([, u]) => u);
       have = count;
       const [p50, p99, max] = lat!.split(' ').map(Number) as [number, number, number];

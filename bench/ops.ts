@@ -32,6 +32,7 @@ import { Pools } from '../userland/src/lib/pools.js';
 import { encodeIovecs } from '../userland/src/sys/iovec.js';
 import * as sys from '../userland/src/sys/libc.js';
 import { viewOf } from '../userland/src/uapi/runtime.js';
+import { now, stat, type BenchRow } from './stat.js';
 
 const DISK = '/dev/vda';
 const MNT = '/mnt/opsbench';
@@ -41,31 +42,10 @@ const SMALL_OPS = 200;
 const APPENDS = 200;
 const CALLS = 2000;
 
-export interface Stat {
-  median: number;
-  min: number;
-  max: number;
-  samples: number[];
-}
-
-export interface OpsRow {
-  name: string;
-  unit: string;
-  better: 'higher' | 'lower';
-  baseline: string;
-  mpool: Stat;
-  base: Stat;
-  /** mpool median over baseline median. */
-  ratio: number;
+export interface OpsRow extends BenchRow {
   target: string;
 }
 
-const stat = (v: number[]): Stat => {
-  const s = [...v].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, samples: v };
-};
-
-const now = (): number => Number(process.hrtime.bigint()) / 1e9;
 
 /** p50 and p99 of per-call times, µs. */
 function percentiles(us: number[]): [number, number] {
@@ -177,6 +157,7 @@ export function runOpsBench(helpers: string): OpsRow[] {
       console.log(`ops: round ${round}${round === 0 ? ' (warm-up)' : ''} done`);
     }
   } finally {
+    // readArg holds the iovec array's address: it stays reachable until here.
     void iov.length;
     sys.close(rawFd);
     pool.mblocks.delete(id);

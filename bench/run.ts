@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { formatVerdict } from '../tests/vm/verdict.js';
 import type { McacheRow } from './mcache.js';
 import type { OpsRow } from './ops.js';
+import type { BenchRow } from './stat.js';
 import type { ReaperBench } from './reaper.js';
 import type { XferRow } from './xfer.js';
 import { META_COUNTS, type MetaStage } from './meta.js';
@@ -60,18 +61,18 @@ const read = <T>(f: string): T | null => {
   const at = [share, metaShare].map((d) => join(d, f)).find((p) => existsSync(p));
   return at ? (JSON.parse(readFileSync(at, 'utf8')) as T) : null;
 };
+/** One row: the mpool side (named `side`), the baseline, the ratio, and the target when there is one. */
+const printRow = (row: BenchRow & { target?: string }, side: string): void => {
+  const f = (s: BenchRow['mpool']): string => `${s.median.toFixed(1)} [${s.min.toFixed(1)}..${s.max.toFixed(1)}] ${row.unit}`;
+  const target = row.target ? `; target ${row.target}` : '';
+  console.log(`  ${row.name}\n    ${side} ${f(row.mpool)}  ${row.baseline} ${f(row.base)}  ratio ${row.ratio.toFixed(2)} (${row.better} is better${target})`);
+};
 const ops = read<OpsRow[]>('ops.json') ?? [];
 if (ops.length) console.log(`ops: ${r.accel} guest, ${kernel.version}; medians [min..max] of ${ops[0]!.mpool.samples.length} interleaved rounds, same disk, same run`);
-for (const o of ops) {
-  const f = (s: OpsRow['mpool']): string => `${s.median.toFixed(1)} [${s.min.toFixed(1)}..${s.max.toFixed(1)}] ${o.unit}`;
-  console.log(`  ${o.name}\n    mpool ${f(o.mpool)}  ${o.baseline} ${f(o.base)}  ratio ${o.ratio.toFixed(2)} (${o.better} is better; target ${o.target})`);
-}
+for (const row of ops) printRow(row, 'mpool');
 const mc = read<McacheRow[]>('mcache.json') ?? [];
 if (mc.length) console.log(`mcache: medians [min..max] of ${mc[0]?.mpool.samples.length ?? 0} interleaved rounds; baseline on a second disk of the same size in the same run`);
-for (const row of mc) {
-  const f = (s: McacheRow['mpool']): string => `${s.median.toFixed(1)} [${s.min.toFixed(1)}..${s.max.toFixed(1)}] ${row.unit}`;
-  console.log(`  ${row.name}\n    map ${f(row.mpool)}  ${row.baseline} ${f(row.base)}  ratio ${row.ratio.toFixed(2)} (${row.better} is better)`);
-}
+for (const row of mc) printRow(row, 'map');
 const rp = read<ReaperBench>('reaper.json');
 if (rp) {
   const n = rp.rounds.length / 2;

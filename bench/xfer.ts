@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pools } from '../userland/src/lib/pools.js';
+import { stat, type Stat } from './stat.js';
 
 const MiB = 1 << 20;
 const DISK = '/dev/vda';
@@ -32,12 +33,6 @@ export const SHAPES: readonly (readonly [number, number])[] = [
   [32, 256],
 ];
 
-export interface Stat {
-  median: number;
-  min: number;
-  max: number;
-  samples: number[];
-}
 
 export interface XferRow {
   /** "write 4 MiB", "read 16 MiB x4" */
@@ -52,10 +47,6 @@ export interface XferRow {
   shapes: Record<string, { stat: Stat; ratio: number; commitShare?: number }>;
 }
 
-const stat = (v: number[]): Stat => {
-  const s = [...v].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, samples: v };
-};
 
 function sh(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });

@@ -98,6 +98,8 @@ export function ioLimits(maxBytes = readRwszMax()): IoLimits {
 export function planIo(segs: readonly IoSegment[], limits: IoLimits): IoSegment[][] {
   const maxBytes = Math.floor(limits.maxBytes / PAGE_SIZE) * PAGE_SIZE;
   if (maxBytes <= 0 || limits.maxIovecs < 1) throw new RangeError('planIo: limits below one page or one iovec');
+  // The common case, one segment that one ioctl takes, is its own plan.
+  if (segs.length === 1 && segs[0]!.length > 0 && segs[0]!.length <= maxBytes) return [[segs[0]!]];
   const out: IoSegment[][] = [];
   let cur: IoSegment[] = [];
   let curBytes = 0;

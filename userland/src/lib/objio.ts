@@ -34,11 +34,6 @@ function directSegments(pieces: readonly Uint8Array[]): IoSegment[] | null {
 }
 
 function runPlan(segs: IoSegment[], limits: IoLimits, issue: Issue): void {
-  // The common case, one segment that one ioctl takes, needs no plan.
-  if (segs.length === 1 && segs[0]!.length <= limits.maxBytes) {
-    issue(segs, 0);
-    return;
-  }
   let at = 0;
   for (const chunk of planIo(segs, limits)) {
     issue(chunk, at);
@@ -117,6 +112,7 @@ export function pagesOk(offset: number, length: number): boolean {
 
 /** A refusal before any ioctl: offsets and lengths the kernel would reject. */
 export function checkPages(op: string, what: string, offset: number, length: number, path?: string): void {
+  if (pagesOk(offset, length)) return;
   if (!Number.isSafeInteger(offset) || offset < 0 || offset % PAGE_SIZE !== 0) {
     throw new MpoolError({ errno: EINVAL, op, path, detail: `${what}: offset ${offset} is not a multiple of ${PAGE_SIZE}` });
   }
