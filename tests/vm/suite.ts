@@ -46,7 +46,7 @@ export function parseVitestJson(text: string): TestCase[] {
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Host variables that reach the guest's tests (the guest starts with an empty environment). */
-const FORWARDED_ENV = ['MPOOL_CRASH_FULL', 'MPOOL_CRASH_POINTS'];
+const FORWARDED_ENV = ['MPOOL_CRASH_FULL', 'MPOOL_CRASH_POINTS', 'MPOOL_FUZZ_CALLS', 'MPOOL_FUZZ_PROCS', 'MPOOL_FUZZ_SEED'];
 
 function forwardedEnv(): string {
   return FORWARDED_ENV.filter((k) => process.env[k]).map((k) => ` ${k}=${q(process.env[k]!)}`).join('');
@@ -144,7 +144,8 @@ export async function runSuite(
     share,
     script: suiteScript(suite, ko, kernel),
     disks: opts.disks ?? { dir: join(BUILD, 'vm', 'disks', `${kernel.lane}-${suite}`), count: 2, sizeMiB: 1024 },
-    timeoutSec: opts.timeoutSec ?? (kernel.name === 'debug' ? 2400 : 900),
+    // MPOOL_GUEST_TIMEOUT: the long runs (make crash-full, make fuzz).
+    timeoutSec: opts.timeoutSec ?? (Number(process.env.MPOOL_GUEST_TIMEOUT) || (kernel.name === 'debug' ? 2400 : 900)),
   };
   if (opts.echo) bootOpts.echo = opts.echo;
   if (opts.state !== undefined) bootOpts.files = { 'state.json': opts.state };
