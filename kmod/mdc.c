@@ -80,6 +80,8 @@ static int mdc_write_blk(struct mdc *mdc, struct mdc_log *log, u16 used)
 {
 	int rc;
 
+	if (mdc->error)
+		return -EROFS;
 	if (log->nblocks >= log->capacity)
 		return -EFBIG;
 
@@ -87,8 +89,12 @@ static int mdc_write_blk(struct mdc *mdc, struct mdc_log *log, u16 used)
 		     log->last_crc, mdc->nonce, used);
 	rc = pd_write(mdc->pd, mdc->blk, OMF_BLK_SIZE,
 		      mdc_blk_offset(mdc, log, log->nblocks), true);
-	if (rc)
+	if (rc) {
+		pr_err("MDC-%u: block write failed (%d): the pool takes no more changes until it is activated again\n",
+		       mdc->index, rc);
+		WRITE_ONCE(mdc->error, rc);
 		return rc;
+	}
 
 	log->last_crc = omf_blk_crc(mdc->blk);
 	log->nblocks++;

@@ -8,6 +8,7 @@
 #ifndef MPOOL_MDC_H
 #define MPOOL_MDC_H
 
+#include <linux/compiler.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -57,6 +58,10 @@ struct mdc_log {
  * @snapshot: writes the live state (compaction)
  * @arg:      for @snapshot
  * @compactions: how many times this MDC compacted since it was opened
+ * @error:    the first failed block write, 0 if none.  Sticky: once a write
+ *            has failed, what the log holds on media is unknown, so nothing
+ *            more is written to it (EROFS) until the pool is activated
+ *            again.  Set under @lock, read without it (mdc_error()).
  */
 struct mdc {
 	struct mutex		lock;	/* see above */
@@ -71,6 +76,7 @@ struct mdc {
 	mdc_snapshot_fn		*snapshot;
 	void			*arg;
 	u32			compactions;
+	int			error;
 };
 
 struct mdc_writer {
@@ -88,6 +94,12 @@ void mdc_destroy(struct mdc *mdc);
 int mdc_format(struct mdc *mdc);
 int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, void *arg);
 int mdc_append(struct mdc *mdc, u16 type, const void *rec, u16 len);
+
+static inline int mdc_error(const struct mdc *mdc)
+{
+	return READ_ONCE(mdc->error);
+}
+
 int mdc_compact(struct mdc *mdc);
 int mdc_put(struct mdc_writer *w, u16 type, const void *rec, u16 len);
 

@@ -834,7 +834,7 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 	rc = mp_init_smaps(mp, d0);
 	if (rc)
 		goto out_pool;
-	rc = mp_load_mdcs(mp);
+	rc = mp_load_mdcs(mp) ?: obj_reserve_zones(mp);
 	if (rc)
 		goto out_pool;
 	if (mp->dev[MP_MED_CAPACITY].present) {
@@ -970,5 +970,19 @@ int mp_rename(const char *newname, u32 flags, const struct mp_devlist *dl)
 		pr_info("renamed pool on %s to %s\n", f[0].pd.name, newname);
 
 	mp_close_devices(f, dl->n);
+	return rc;
+}
+
+/*
+ * A pool one of whose metadata writes failed takes no more changes: the
+ * errno of the first failure in any of its MDCs, 0 if none.  Lockless:
+ * an MDC's error is set once and stays until the pool is deactivated.
+ */
+int mp_fenced(struct mpool *mp)
+{
+	int i, rc = mdc_error(&mp->mdc0);
+
+	for (i = 0; !rc && i < mp->st.nmdc; i++)
+		rc = mdc_error(&mp->mdcn[i]);
 	return rc;
 }

@@ -97,6 +97,7 @@ int mp_destroy(const char *name, u32 flags, const struct mp_devlist *dl);
 int mp_rename(const char *newname, u32 flags, const struct mp_devlist *dl);
 
 struct mpool *mp_find(const char *name);
+int mp_fenced(struct mpool *mp);
 int mp_list_props(struct mpioc_prop *props, u32 max);
 
 void mp_params_get(struct mpool *mp, struct mpool_params *params);

@@ -126,6 +126,8 @@ static void mp_params_fill(struct mpool *mp, struct mpool_params *p)
 	for (c = 0; c < mp->st.ndev; c++)
 		if (!mp->dev[mp->st.dev[c].mclass].present)
 			p->mp_stat = MPOOL_STAT_FAULTED;
+	if (mp_fenced(mp))
+		p->mp_stat = MPOOL_STAT_FAULTED;
 	p->mp_spare_cap = mp->st.spare[MP_MED_CAPACITY];
 	p->mp_spare_stg = mp->st.spare[MP_MED_STAGING];
 	p->mp_mdc_captgt = cfg->mdc_captgt;

@@ -647,6 +647,8 @@ static int mpc_mlog_rw(struct mpc_unit *unit, struct file *file, unsigned int cm
 		return -EINVAL;
 	if (io->mi_op == 1 && !(file->f_mode & FMODE_WRITE))
 		return -EINVAL;
+	if (io->mi_op == 1 && mp_fenced(unit->pool))
+		return -EROFS;
 	return mlog_rw(unit->pool, io->mi_objid, io->mi_op == 1, io->mi_iov, io->mi_iovc,
 		       io->mi_off);
 }
@@ -719,6 +721,22 @@ static const struct mpc_ioc mpc_ioc_table[] = {
 	{ MPIOC_VMA_PURGE,     MPC_IOC_POOL,                mpc_vma_cmd },
 	{ MPIOC_VMA_VRSS,      POOL_RDONLY,                 mpc_vma_cmd },
 };
+
+/*
+ * Whether a pool command changes what the pool holds: what a fenced pool
+ * (mp_fenced(): a metadata write failed) refuses with EROFS until it is
+ * deactivated.  Reads, maps of committed mblocks and their purges go on.
+ */
+static bool mpc_ioc_changes(const struct mpc_ioc *ioc)
+{
+	switch (ioc->cmd) {
+	case MPIOC_VMA_CREATE:
+	case MPIOC_VMA_DESTROY:
+	case MPIOC_VMA_PURGE:
+		return false;
+	}
+	return !(ioc->flags & MPC_IOC_RDONLY);
+}
 
 /* Arguments up to this size are copied to the stack, larger ones to the heap. */
 #define MPC_IOC_STACK_MAX	128
@@ -817,7 +835,12 @@ static long mpc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		rc = mpc_ioc_call(unit, file, ioc, karg, uarg, size);
 	} else {
 		down_read(&unit->io_lock);
-		rc = unit->pool ? mpc_ioc_call(unit, file, ioc, karg, uarg, size) : -ENODEV;
+		if (!unit->pool)
+			rc = -ENODEV;
+		else if (mpc_ioc_changes(ioc) && mp_fenced(unit->pool))
+			rc = -EROFS;
+		else
+			rc = mpc_ioc_call(unit, file, ioc, karg, uarg, size);
 		up_read(&unit->io_lock);
 	}
 

@@ -185,14 +185,9 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 		obj->rec.gen = o.gen;
 		memcpy(obj->rec.uuid, o.uuid, sizeof(obj->rec.uuid));
 		obj->committed = true;
-		rc = smap_reserve(sm, o.zaddr, o.zcnt);
-		if (rc) {
-			kfree(obj);
-			return -EBADMSG;
-		}
+		/* Its zones are reserved once every MDC is replayed: obj_reserve_zones(). */
 		rc = xa_insert(&t->objs, objid_key(o.objid), obj, GFP_KERNEL);
 		if (rc) {
-			smap_free(sm, o.zaddr, o.zcnt, o.spare);
 			kfree(obj);
 			return rc == -EBUSY ? -EBADMSG : rc;
 		}
@@ -231,7 +226,6 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 		}
 		obj_stats(mp, obj, false);
 		xa_erase(&t->objs, objid_key(objid));
-		obj_free_zones(mp, obj);
 		obj_put(obj);
 		return 0;
 
@@ -246,6 +240,32 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 
 	pr_err("pool %s: unknown record type %u in MDC-%u\n", mp->name, type, slot);
 	return -EBADMSG;
+}
+
+/*
+ * After every MDC is replayed, reserve the zones of the objects that are
+ * left.  Not during the replay: a zone freed by a delete in one MDC may
+ * hold an object recorded in another, and the MDCs are replayed one after
+ * the other, so the zone would seem taken twice whenever the later owner's
+ * MDC came first.  Two live objects on one zone are corruption: EBADMSG.
+ */
+int obj_reserve_zones(struct mpool *mp)
+{
+	struct mp_obj *obj;
+	unsigned long id;
+	int rc;
+
+	xa_for_each(&mp->objs.objs, id, obj) {
+		rc = smap_reserve(obj_smap(mp, obj->rec.mclass), obj->rec.zaddr, obj->rec.zcnt);
+		if (rc) {
+			pr_err("pool %s: object 0x%llx: zones %llu+%u %s\n", mp->name,
+			       obj->rec.objid, obj->rec.zaddr, obj->rec.zcnt,
+			       rc == -ERANGE ? "lie outside its device" :
+			       "overlap other objects or metadata");
+			return -EBADMSG;
+		}
+	}
+	return 0;
 }
 
 /*

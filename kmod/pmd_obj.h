@@ -116,6 +116,7 @@ void obj_table_init(struct mp_objtab *t);
 void obj_table_free(struct mpool *mp);
 
 int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len);
+int obj_reserve_zones(struct mpool *mp);
 mdc_snapshot_fn obj_snapshot;
 
 int obj_create_committed(struct mpool *mp, u64 objid, u8 mclass, u32 zcnt);

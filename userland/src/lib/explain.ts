@@ -68,7 +68,7 @@ const DETAILS: { readonly [op in ManagementOp]?: Readonly<Partial<Record<string,
   activate: {
     EINVAL: ({ p, dev }) => `the superblocks on ${dev} do not describe pool ${p}, or the parameters are invalid`,
     ENODEV: ({ p, dev }) => `a device of pool ${p} is missing (found ${dev}); use -f to activate without it`,
-    EBADMSG: ({ dev }) => `both superblock copies on ${dev} are damaged`,
+    EBADMSG: ({ p, dev }) => `both superblock copies on ${dev} are damaged, or the metadata of pool ${p} is (the kernel log says which)`,
     EPROTONOSUPPORT: ({ dev }) => `${dev} holds a superblock format this module does not read`,
     EEXIST: ({ p }) => `another active pool is already named ${p}`,
     EBUSY: ({ dev }) => `device ${dev} is in use`,
@@ -101,8 +101,12 @@ const DETAILS: { readonly [op in ManagementOp]?: Readonly<Partial<Record<string,
   },
 };
 
+/** A pool fenced after a failed metadata write refuses every change the same way. */
+const fenced: Detail = ({ p }) => `pool ${p} takes no more changes: a metadata write failed (the kernel log names it); deactivate and activate it again`;
+
 function detailFor(code: string, c: ExplainContext): string | undefined {
   if (code === 'EPERM') return `${c.op} ${ADMIN}`;
+  if (code === 'EROFS' && (c.op === 'set' || c.op === 'add' || c.op === 'spares')) return fenced({ c, p: `"${c.pool}"`, dev: '' });
   const detail = DETAILS[c.op]?.[code];
   return detail?.({ c, p: `"${c.pool}"`, dev: c.device ?? c.devices?.join(', ') ?? 'the device' });
 }

@@ -208,6 +208,10 @@ function generalHint(code: string, c: ObjectErrorContext): string | undefined {
       return `the pool has no device in the media class asked for`;
     case 'ENOSPC':
       return `no free zone left in the media class asked for`;
+    case 'EROFS':
+      return `the pool takes no more changes: a metadata write failed (the kernel log names it); deactivate and activate it again`;
+    case 'EIO':
+      return `the device failed the I/O`;
     default:
       return undefined;
   }
