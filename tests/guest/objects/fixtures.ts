@@ -2,7 +2,9 @@
  * Shared by the objects suite: a pool with small (4 MiB) zones on /dev/vda,
  * made fresh for each file and force-destroyed after it, and data helpers.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { Pool } from '../../../userland/src/lib/pool.js';
 import { isMpoolError } from '../../../userland/src/sys/errors.js';
 import { cleanup, DISK_A, pools } from '../pools/fixtures.js';
@@ -53,4 +55,40 @@ export function failure(fn: () => unknown): { code: string; message: string } {
     throw e;
   }
   return { code: 'OK', message: '' };
+}
+
+/** Close `pool`, deactivate and activate it again on `device`, and open it read-write. */
+export function reactivated(pool: Pool, name: string, device: string): Pool {
+  pool.close();
+  pools.deactivate(name);
+  pools.activate(name, { devices: [device] });
+  return Pool.open(name, { write: true });
+}
+
+/** Run a command; its stdout, or an error with its stderr. */
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A device-mapper device `name` with `table` (device-mapper is a module on Debian's kernel). */
+export function dmCreate(name: string, table: string): string {
+  if (!existsSync('/dev/mapper/control')) sh('modprobe', ['dm-mod']);
+  spawnSync('dmsetup', ['remove', '--noudevsync', name]);
+  sh('dmsetup', ['create', '--noudevsync', name, '--table', table]);
+  const dev = `/dev/mapper/${name}`;
+  if (!existsSync(dev)) sh('dmsetup', ['mknodes', name]);
+  return dev;
+}
+
+/** Switch the table of `name` (suspend, load, resume). */
+export function dmSwap(name: string, table: string): void {
+  sh('dmsetup', ['suspend', '--noudevsync', name]);
+  sh('dmsetup', ['load', name, '--table', table]);
+  sh('dmsetup', ['resume', '--noudevsync', name]);
+}
+
+export function dmRemove(name: string): void {
+  spawnSync('dmsetup', ['remove', '--noudevsync', name]);
 }

@@ -8,37 +8,30 @@
  *     is EIO to its call and fences the pool: every later change is EROFS,
  *     even with the device back, reads go on, and the pool's health is
  *     "faulted" in the library and in `mpool list`, until it is
- *     deactivated; activated again, it holds its last durable state.
+ *     deactivated; activated again, it holds its last durable state;
+ *   - a failed MDC-0 compaction (the log it writes is unwritable) fences it
+ *     the same way, and the log it compacted stays the durable one.
  *
  * The pool sits on a device-mapper device over the first 2 GiB of
  * /dev/vdb whose table is switched between linear and error.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../userland/src/cli/program.js';
 import { Pool } from '../../../userland/src/lib/pool.js';
-import { ensureLoaded, kernelLogSince, kernelFailuresSince, markKernelLog, run } from '../helpers.js';
-import { cleanup, DISK_B, failure, pools, random, sha256 } from './fixtures.js';
+import { readSuperblockCopies } from '../../../userland/src/lib/scan.js';
+import { chooseSuperblock } from '../../../userland/src/lib/superblock.js';
+import { ensureLoaded, kernelLogSince, kernelFailuresSince, markKernelLog } from '../helpers.js';
+import { cleanup, DISK_B, dmCreate, dmRemove, dmSwap, failure, pools, random, reactivated, sha256 } from './fixtures.js';
 
 const NAME = 'objioerr';
 const DM = 'objioerr';
-const DEV = `/dev/mapper/${DM}`;
 const SECTORS = (2048 * 1024 * 1024) / 512;
+const LINEAR = `0 ${SECTORS} linear ${DISK_B} 0`;
+let DEV: string;
 let pool: Pool;
 let marker: string;
 
-function sh(cmd: string, args: string[]): string {
-  const r = run(cmd, args);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function media(state: 'linear' | 'error'): void {
-  const t = state === 'linear' ? `0 ${SECTORS} linear ${DISK_B} 0` : `0 ${SECTORS} error`;
-  sh('dmsetup', ['suspend', '--noudevsync', DM]);
-  sh('dmsetup', ['load', DM, '--table', t]);
-  sh('dmsetup', ['resume', '--noudevsync', DM]);
-}
+const media = (state: 'linear' | 'error'): void => dmSwap(DM, state === 'linear' ? LINEAR : `0 ${SECTORS} error`);
 
 async function listedHealth(): Promise<string | undefined> {
   const r = await runCli(['list', '--json']);
@@ -47,21 +40,13 @@ async function listedHealth(): Promise<string | undefined> {
   return all.find((p) => p.name === NAME)?.health;
 }
 
-function reactivate(): void {
-  pool.close();
-  pools.deactivate(NAME);
-  pools.activate(NAME, { devices: [DEV] });
-  pool = Pool.open(NAME, { write: true });
-}
+const reactivate = (): void => void (pool = reactivated(pool, NAME, DEV));
 
 beforeAll(() => {
   ensureLoaded();
   cleanup();
   marker = markKernelLog('objects-ioerror');
-  if (!existsSync('/dev/mapper/control')) sh('modprobe', ['dm-mod']);
-  run('dmsetup', ['remove', '--noudevsync', DM]);
-  sh('dmsetup', ['create', '--noudevsync', DM, '--table', `0 ${SECTORS} linear ${DISK_B} 0`]);
-  if (!existsSync(DEV)) sh('dmsetup', ['mknodes', DM]);
+  DEV = dmCreate(DM, LINEAR);
   pools.create(NAME, DEV, { mblockSize: 4 });
   pool = Pool.open(NAME, { write: true });
 });
@@ -72,7 +57,7 @@ afterAll(() => {
     pool.close();
     pools.destroy(NAME, { force: true, devices: [DEV] });
   } finally {
-    run('dmsetup', ['remove', '--noudevsync', DM]);
+    dmRemove(DM);
   }
 });
 
@@ -172,6 +157,38 @@ describe('I/O errors under a pool', () => {
       expect(seen.has(id), `id 0x${id.toString(16)} handed out twice`).toBe(false);
       seen.add(id);
     }
+  });
+
+  it('a failed MDC-0 compaction fences it; the log it compacted stays the durable one', () => {
+    const read = chooseSuperblock(...readSuperblockCopies(DEV));
+    if (!read.ok || !read.sb.mdc0) throw new Error('no superblock with MDC-0 on the device');
+    // MDC-0 has not compacted yet here: log A is active, so compaction writes log B.
+    const zoneSectors = (read.sb.zonePages * 4096) / 512;
+    const from = Number(read.sb.mdc0.b.zone) * zoneSectors;
+    const len = read.sb.mdc0.b.zones * zoneSectors;
+    const mark = markKernelLog('objects-ioerror-compaction');
+    dmSwap(DM, [`0 ${from} linear ${DISK_B} 0`, `${from} ${len} error`, `${from + len} ${SECTORS - from - len} linear ${DISK_B} ${from + len}`].join('\n'));
+    let last = '';
+    let code = 'OK';
+    try {
+      // Each PARAMS_SET is one MDC-0 record; the log fills, and the append that finds it full compacts.
+      const blocks = read.sb.mdc0.a.zones * read.sb.zonePages;
+      for (let i = 0; i < blocks + 16 && code === 'OK'; i++) {
+        code = failure(() => pool.setParams({ label: `c${i}` })).code;
+        if (code === 'OK') last = `c${i}`;
+      }
+    } finally {
+      media('linear');
+    }
+    expect(code).toBe('EIO');
+    expect(kernelLogSince(mark)).toMatch(/MDC-0: block write failed \(-5\)/);
+    expect(failure(() => pool.setParams({ label: 'after' })).code).toBe('EROFS');
+    expect(failure(() => pool.mblocks.alloc()).code).toBe('EROFS');
+    expect(pool.params().health).toBe('faulted');
+    reactivate();
+    expect(pool.params()).toMatchObject({ label: last, health: 'optimal' });
+    pool.setParams({ label: 'healthy' });
+    expect(pool.params().label).toBe('healthy');
   });
 
   it('left the kernel log clean', () => {

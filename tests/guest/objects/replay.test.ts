@@ -8,18 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from '../../../userland/src/lib/pool.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
-import { DISK_A, dropPool, freshPool, pools, random, sha256, ZONE } from './fixtures.js';
+import { DISK_A, dropPool, freshPool, random, reactivated, sha256, ZONE } from './fixtures.js';
 
 const NAME = 'objreplay';
 let pool: Pool;
 let marker: string;
 
-function reactivate(): void {
-  pool.close();
-  pools.deactivate(NAME);
-  pools.activate(NAME, { devices: [DISK_A] });
-  pool = Pool.open(NAME, { write: true });
-}
+const reactivate = (): void => void (pool = reactivated(pool, NAME, DISK_A));
 
 beforeAll(() => {
   ensureLoaded();

@@ -11,12 +11,12 @@
  * one mblock. An mblock starts at a multiple of the zone size: the test
  * finds one by a marker written at its first page.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlignedBuffer } from '../../../userland/src/lib/aligned.js';
 import { Pool } from '../../../userland/src/lib/pool.js';
-import { ensureLoaded, kernelFailuresSince, markKernelLog, run, runAsync } from '../helpers.js';
-import { cleanup, DISK_B, failure, pools, random, sha256 } from './fixtures.js';
+import { ensureLoaded, kernelFailuresSince, markKernelLog, runAsync } from '../helpers.js';
+import { cleanup, DISK_B, dmCreate, dmRemove, dmSwap, failure, pools, random, sha256 } from './fixtures.js';
 
 const NAME = 'objxfer';
 const DM = 'objxfer';
@@ -29,12 +29,6 @@ const SECTORS = (2048 * MIB) / 512;
 const PARAMS = '/sys/module/mpool/parameters';
 let pool: Pool | undefined;
 let marker: string;
-
-function sh(cmd: string, args: string[]): string {
-  const r = run(cmd, args);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
 
 const param = (name: string): string => readFileSync(`${PARAMS}/${name}`, 'utf8').trim();
 
@@ -61,11 +55,7 @@ function table(...errors: { sector: number; sectors: number }[]): string {
   return lines.join('\n');
 }
 
-function swap(t: string): void {
-  sh('dmsetup', ['suspend', '--noudevsync', DM]);
-  sh('dmsetup', ['load', DM, '--table', t]);
-  sh('dmsetup', ['resume', '--noudevsync', DM]);
-}
+const swap = (t: string): void => dmSwap(DM, t);
 
 /**
  * Pages pinned and unpinned so far (FOLL_PIN: 6.2 and later pin direct-I/O
@@ -105,11 +95,7 @@ beforeAll(() => {
   ensureLoaded();
   cleanup();
   marker = markKernelLog('objects-transfer');
-  // device-mapper is a module on Debian's kernel, built in on the debug one.
-  if (!existsSync('/dev/mapper/control')) sh('modprobe', ['dm-mod']);
-  run('dmsetup', ['remove', '--noudevsync', DM]);
-  sh('dmsetup', ['create', '--noudevsync', DM, '--table', table()]);
-  if (!existsSync(DEV)) sh('dmsetup', ['mknodes', DM]);
+  dmCreate(DM, table());
   pools.create(NAME, DEV, { mblockSize: ZONE_MIB });
   pool = Pool.open(NAME, { write: true });
 });
@@ -123,7 +109,7 @@ afterAll(() => {
   } finally {
     setParam('rwconc_max', '8');
     setParam('chunk_size_kb', '1024');
-    run('dmsetup', ['remove', '--noudevsync', DM]);
+    dmRemove(DM);
   }
 });
 
