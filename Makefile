@@ -7,7 +7,7 @@
 #   make debug-kernel  build (or reuse) that kernel
 #   make bench         mblock/mlog figures as ratios to raw O_DIRECT
 #   make crash-full    the full power-cut sweep (dm-log-writes); CI runs a bounded one
-#   make fuzz          the ioctl fuzzer for 1,000,000 calls; make test runs 40,000
+#   make fuzz          the ioctl fuzzer for 1,000,000 calls; make test runs 200,000
 #   make build         module + userland
 #   make codegen       regenerate userland/src/gen/ from uapi/*.h and <errno.h>
 #   make checkpatch    checkpatch.pl --strict on kmod/ and uapi/
@@ -87,7 +87,7 @@ crash-full: setup
 	MPOOL_CRASH_FULL=1 MPOOL_GUEST_TIMEOUT=$${MPOOL_GUEST_TIMEOUT:-43200} $(NODE_BIN)/tsx tests/run-all.ts --suite crash
 
 # The long fuzz run: a million calls by 4 processes (the suite in make test
-# runs 40,000).  MPOOL_FUZZ_SEED picks another seed; under the debug kernel,
+# runs 200,000).  MPOOL_FUZZ_SEED picks another seed; under the debug kernel,
 # make test-debug SUITES=fuzz takes the same variables.
 fuzz: setup
 	MPOOL_FUZZ_CALLS=$${MPOOL_FUZZ_CALLS:-1000000} MPOOL_GUEST_TIMEOUT=$${MPOOL_GUEST_TIMEOUT:-43200} $(NODE_BIN)/tsx tests/run-all.ts --suite fuzz

@@ -135,8 +135,8 @@ describe('ioctl fuzzer', () => {
   it('a run cut short leaves a reproducer: the seed, the command line, every worker\'s last calls', async () => {
     const seed = SEED + 3;
     const repro = join(SHARE, `mpfuzz-repro-${seed}.txt`);
-    const args = fuzzArgs(seed, 100_000_000, 2).map((a, i, all) => (all[i - 1] === '--timeout' ? '2' : a));
-    const r = await runAsync(FUZZ, args);
+    // A later --timeout wins over fuzzArgs' own.
+    const r = await runAsync(FUZZ, fuzzArgs(seed, 100_000_000, 2, ['--timeout', '2']));
     expect(r.status).toBe(4);
     const text = readFileSync(repro, 'utf8');
     expect(text).toMatch(/^# mpfuzz reproducer: timeout after 2 s/);

@@ -155,7 +155,6 @@ static struct shared *sh;
 struct pfd {
 	int		fd;
 	enum fdkind	kind;
-	int		slot;
 	int		have_uuid;
 	uint8_t		uuid[16];
 };
@@ -174,7 +173,6 @@ struct obj {
 
 struct map {
 	int		used;
-	int		fdi;		/* index in fds[] when made */
 	int		fd;
 	int64_t		off;
 	uint64_t	len;
@@ -988,7 +986,6 @@ static void learn(enum cmd c, struct pfd *p, struct obj *o, const void *res)
 			munmap(w.maps[m].addr, w.maps[m].len);
 		w.maps[m].used = 1;
 		w.maps[m].fd = p->fd;
-		w.maps[m].fdi = p - w.fds;
 		w.maps[m].off = v->im_offset;
 		w.maps[m].len = v->im_len;
 		w.maps[m].bktsz = v->im_bktsz;
@@ -1048,7 +1045,6 @@ static void step_open(void)
 		return;
 	w.fds[slot].fd = fd;
 	w.fds[slot].kind = k;
-	w.fds[slot].slot = -1;
 	w.fds[slot].have_uuid = 0;
 	if (k != FD_CTL)
 		fd_learn_uuid(&w.fds[slot]);

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDevice } from '../../../userland/src/lib/scan.js';
 import { sealSuperblock, SB_AREA, SB_COPY_OFFSETS, SB_USED } from '../../../userland/src/lib/superblock.js';
 import { isMpoolError } from '../../../userland/src/sys/errors.js';
+import { prng } from '../../crash/workload.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
 import { cleanup, DISK_A, MB, pools, rawMpool, readAt, writeAt } from './fixtures.js';
 
@@ -26,18 +27,6 @@ const ALLOWED = new Set(['OK', 'EBADMSG', 'EUCLEAN', 'EPROTONOSUPPORT', 'EINVAL'
 const tick = (): Promise<void> => new Promise((res) => setTimeout(res, 0));
 let marker: string;
 let pristine: [Uint8Array, Uint8Array];
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BOUNDARY = [0n, 1n, 2n, 0x7fn, 0x80n, 0xffn, 0xffffn, 0x7fffffffn, 0x80000000n, 0xffffffffn, 1n << 32n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n];
 
@@ -103,7 +92,7 @@ afterAll(() => cleanup());
 
 describe('mutated superblocks', () => {
   it(`${IMAGES} images: the kernel refuses or activates, the userland reader classifies, nothing reports`, async () => {
-    const r = rng(SEED);
+    const r = prng(SEED);
     const tally = new Map<string, number>();
     const bad: string[] = [];
     for (let i = 0; i < IMAGES; i++) {

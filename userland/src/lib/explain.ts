@@ -101,8 +101,9 @@ const DETAILS: { readonly [op in ManagementOp]?: Readonly<Partial<Record<string,
   },
 };
 
-/** A pool fenced after a failed metadata write refuses every change the same way. */
-const fenced: Detail = ({ p }) => `pool ${p} takes no more changes: a metadata write failed (the kernel log names it); deactivate and activate it again`;
+/** Why a fenced pool (EROFS: a metadata write failed) refuses every change; object commands say it too. */
+export const FENCED = 'takes no more changes: a metadata write failed (the kernel log names it); deactivate and activate it again';
+const fenced: Detail = ({ p }) => `pool ${p} ${FENCED}`;
 
 function detailFor(code: string, c: ExplainContext): string | undefined {
   if (code === 'EPERM') return `${c.op} ${ADMIN}`;

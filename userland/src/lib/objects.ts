@@ -10,6 +10,7 @@ import { errnoMessage, isMpoolError, MpoolError } from '../sys/errors.js';
 import type { IoSegment } from '../sys/iovec.js';
 import { PAGE_SIZE } from './aligned.js';
 import { EINVAL } from './errno.js';
+import { FENCED } from './explain.js';
 
 export type ObjectKind = 'mblock' | 'mlog';
 
@@ -209,7 +210,7 @@ function generalHint(code: string, c: ObjectErrorContext): string | undefined {
     case 'ENOSPC':
       return `no free zone left in the media class asked for`;
     case 'EROFS':
-      return `the pool takes no more changes: a metadata write failed (the kernel log names it); deactivate and activate it again`;
+      return `the pool ${FENCED}`;
     case 'EIO':
       return `the device failed the I/O`;
     default:
