@@ -26,7 +26,7 @@ ifdef KERNEL
 export MPOOL_KERNEL := $(KERNEL)
 endif
 
-.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo bench debug-kernel clean crash-full fuzz dkms dkms-remove deb pack
+.PHONY: all setup build module userland codegen codegen-check checkpatch test test-host test-guest test-debug demo bench debug-kernel clean crash-full fuzz powercut dkms dkms-remove deb pack
 
 all: build
 
@@ -91,6 +91,12 @@ crash-full: setup
 # make test-debug SUITES=fuzz takes the same variables.
 fuzz: setup
 	MPOOL_FUZZ_CALLS=$${MPOOL_FUZZ_CALLS:-1000000} MPOOL_GUEST_TIMEOUT=$${MPOOL_GUEST_TIMEOUT:-43200} $(NODE_BIN)/tsx tests/run-all.ts --suite fuzz
+
+# The long hard-power-cut run: 50 boots killed at random moments while four
+# processes write, each checked by the next boot (make test makes 3 cuts).
+# MPOOL_CUTS and MPOOL_CUT_SEED change the count and the seed.
+powercut: setup userland
+	MPOOL_CUTS=$${MPOOL_CUTS:-50} $(NODE_BIN)/tsx tests/vm/hardcut.ts
 
 # SUITES=a,b limits the guest suites (CI runs a subset under the debug kernel).
 test-debug: setup debug-kernel userland

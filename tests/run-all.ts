@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { generate } from '../codegen/src/main.js';
 import { parseVitestJson, runSuite, suiteBoots, type TestCase } from './vm/suite.js';
+import { describeHardCuts, runHardCuts } from './vm/hardcut.js';
 import { failedDuringBoot, formatVerdict } from './vm/verdict.js';
 import { boot, buildModule, BUILD, guestKernel, REPO, type GuestKernel } from './vm/vm.js';
 
@@ -167,6 +168,26 @@ async function runSuiteBoots(kernel: GuestKernel, suite: string, last: boolean):
   return false;
 }
 
+/**
+ * A few hard power cuts (QEMU killed while four processes write; make
+ * powercut runs 50): the pool after each one holds everything the workers
+ * had acknowledged to the host, and no kernel report anywhere.
+ */
+async function hardCutTests(kernel: GuestKernel): Promise<void> {
+  const cuts = Number(process.env.MPOOL_CI_CUTS ?? 3);
+  await step('powercut', `${cuts} hard power cuts (QEMU killed during a 4-process workload) lose nothing acknowledged`, async () => {
+    const r = await runHardCuts({ kernel, cuts, seed: 20261203, workers: 4, opsPerWorker: 2000, maxDelayMs: 6000, log: (l) => console.log(`      ${l}`) });
+    figures[`powercut:${kernel.lane}:cuts`] = r.cuts;
+    figures[`powercut:${kernel.lane}:acked`] = r.acked;
+    figures[`powercut:${kernel.lane}:violations`] = r.violations.length;
+    figures[`powercut:${kernel.lane}:reports`] = r.reports.length;
+    const problems = [...r.violations, ...r.reports.map((x) => `kernel: ${x}`)];
+    if (problems.length > 0) throw new Error(problems.slice(0, 30).join('\n'));
+    if (r.cutsDuringWork === 0) throw new Error(`no cut came during the workload: ${describeHardCuts(r)}`);
+    console.log(`      ${describeHardCuts(r)}`);
+  });
+}
+
 /** The harness must fail runs that it is meant to fail. */
 async function harnessSelfTests(kernel: GuestKernel): Promise<void> {
   const faults = kernel.name === 'debug' ? (['uaf', 'leak'] as const) : (['oops'] as const);
@@ -247,6 +268,7 @@ async function main(): Promise<number> {
     await hostTests('packaging');
   }
   await guestTests(kernel, only ?? subset);
+  if (!only && kernel.name === 'stock') await hardCutTests(kernel);
   if (!only) await harnessSelfTests(kernel);
 
   figures.totalSeconds = Number(((Date.now() - t0) / 1000).toFixed(1));

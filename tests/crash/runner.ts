@@ -240,7 +240,7 @@ export async function record(o: CrashRunOptions): Promise<Recording> {
 }
 
 /** What one activated image holds, for the objects the workload named. */
-interface Observation {
+export interface Observation {
   /** workload id -> sha256 of contents, for the ones MB_FIND sees committed. */
   present: Map<string, string>;
   problems: string[];
@@ -282,7 +282,7 @@ function readMlog(pool: Pool, obj: string, id: bigint, problems: string[]): Mlog
   }
 }
 
-function observe(name: string, objids: ReadonlyMap<string, bigint>, mlogIds: ReadonlyMap<string, bigint>): Observation {
+export function observe(name: string, objids: ReadonlyMap<string, bigint>, mlogIds: ReadonlyMap<string, bigint>): Observation {
   const pool = Pool.open(name, { write: true });
   const problems: string[] = [];
   const present = new Map<string, string>();

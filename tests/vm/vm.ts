@@ -94,11 +94,19 @@ export interface BootOptions {
   expectGuestFailure?: boolean;
   /** Files to put in the share before the boot (name -> content). */
   files?: Record<string, string>;
+  /**
+   * Called once QEMU runs, with a way to pull its plug (SIGKILL: a hard
+   * power cut; tests/vm/hardcut.ts). A killed boot has killed set, no exit
+   * code, and no dmesg: judge its console, not its verdict.
+   */
+  control?: (ctl: { kill(): void }) => void;
 }
 
 export interface BootResult {
   exitCode: number | null;
   timedOut: boolean;
+  /** control's kill() ended the boot. */
+  killed: boolean;
   accel: string;
   console: string;
   dmesg: string;
@@ -193,6 +201,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   let consoleText = '';
   let bootMs: number | null = null;
   let timedOut = false;
+  let killed = false;
 
   await new Promise<void>((resolveRun, rejectRun) => {
     const q = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -200,6 +209,13 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       timedOut = true;
       q.kill('SIGKILL');
     }, timeoutMs);
+    o.control?.({
+      kill(): void {
+        if (q.exitCode !== null || q.signalCode !== null) return;
+        killed = true;
+        q.kill('SIGKILL');
+      },
+    });
     let partial = '';
     const onData = (chunk: Buffer): void => {
       // SeaBIOS clears the screen with escape sequences; drop them.
@@ -234,7 +250,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   const kmemleak = read('kmemleak.txt');
   const modules = read('modules.txt');
   const verdict = judge({ console: consoleText, dmesg, exitCode, timedOut, kmemleak, modules, expectGuestFailure: o.expectGuestFailure ?? false });
-  return { exitCode, timedOut, accel, console: consoleText, dmesg, kmemleak, bootMs, totalMs: Date.now() - started, verdict };
+  return { exitCode, timedOut, killed, accel, console: consoleText, dmesg, kmemleak, bootMs, totalMs: Date.now() - started, verdict };
 }
 
 /** Build the module for a guest kernel; returns the path of mpool.ko. */
