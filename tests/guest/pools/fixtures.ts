@@ -57,6 +57,26 @@ export function rawMpool(
 ): MpiocMpoolValue {
   const paths = a.paths ?? [];
   const props = a.props ?? paths.map((p) => pdProp(p));
+  const { buf, keep } = rawMpoolArgument({ ...a, paths, props });
+  const fd = sys.open(CTL, sys.O_RDWR);
+  try {
+    sys.ioctl(fd, IOCTLS[cmd].request, buf, cmd, CTL);
+  } finally {
+    sys.close(fd);
+  }
+  // Keep the referenced buffers alive across the call.
+  void keep.length;
+  return MpiocMpool.decode(viewOf(buf), 0);
+}
+
+/**
+ * The struct mpioc_mpool of a lifecycle ioctl, encoded, and the buffers its
+ * pointers name (keep them referenced until the call is done): for callers
+ * that must issue the ioctl with nothing else in between (fail-nth).
+ */
+export function rawMpoolArgument(a: RawMpoolArgs): { buf: Buffer; keep: Buffer[] } {
+  const paths = a.paths ?? [];
+  const props = a.props ?? paths.map((p) => pdProp(p));
   const pathBuf = paths.length > 0 ? encodeDevicePaths(paths) : Buffer.alloc(0);
   const propBuf = encodePdProps(props);
   const value: MpiocMpoolValue = {
@@ -71,16 +91,7 @@ export function rawMpool(
   };
   const buf = Buffer.alloc(MpiocMpool.size);
   MpiocMpool.encode(viewOf(buf), 0, value);
-  const fd = sys.open(CTL, sys.O_RDWR);
-  try {
-    sys.ioctl(fd, IOCTLS[cmd].request, buf, cmd, CTL);
-  } finally {
-    sys.close(fd);
-  }
-  // Keep the referenced buffers alive across the call.
-  void pathBuf.length;
-  void propBuf.length;
-  return MpiocMpool.decode(viewOf(buf), 0);
+  return { buf, keep: [pathBuf, propBuf] };
 }
 
 /** Read `length` bytes at `offset` (both multiples of 4096) with O_DIRECT. */
