@@ -28,18 +28,15 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { openErasedMlog, openMlog } from '../../userland/src/lib/mlog-open.js';
 import { Pool } from '../../userland/src/lib/pool.js';
 import { Pools } from '../../userland/src/lib/pools.js';
-import type { Mlog } from '../../userland/src/mlog/framing.js';
-import { Mblocks } from './mblocks.js';
+import { Performer } from './perform.js';
 import { observe } from './runner.js';
 import {
   expectationAt,
   INITIAL_PARAMS,
   judge,
   mblockData,
-  MLOG_CAPACITY,
   mlogRecord,
   randomWorkload,
   type MlogContents,
@@ -247,58 +244,16 @@ function work(share: string, worker: number): void {
     writeSync(ack, `${line}\n`);
   };
   const pool = Pool.open(plan.pool, { write: true });
-  const mb = new Mblocks(pool.fd, pool.path);
-  const ids = new Map<string, bigint>();
-  const logs = new Map<string, Mlog>();
-  const logOf = (name: string): Mlog => {
-    const l = logs.get(name);
-    if (l === undefined) throw new Error(`worker ${worker}: mlog ${name} used before its create`);
-    return l;
-  };
-  for (const [i, op] of ops.entries()) {
-    switch (op.kind) {
-      case 'commit':
-      case 'nocommit':
-      case 'abort': {
-        const id = mb.alloc().objid;
-        ids.set(op.obj, id);
-        say(`A ${i} ${id.toString(16)}`);
-        if (op.kind === 'abort') mb.abort(id);
-        else {
-          mb.write(id, mblockData(op.seed, op.bytes));
-          if (op.kind === 'commit') mb.commit(id);
-        }
-        break;
-      }
-      case 'delete':
-        mb.delete(ids.get(op.obj)!);
-        break;
-      case 'params':
-        pool.setParams(op.params);
-        break;
-      case 'mlcreate': {
-        const { id } = pool.mlogs.alloc({ capacity: MLOG_CAPACITY });
-        ids.set(op.log, id);
-        say(`A ${i} ${id.toString(16)}`);
-        pool.mlogs.commit(id);
-        logs.set(op.log, openMlog(pool, id));
-        break;
-      }
-      case 'mlappend':
-        logOf(op.log).append(mlogRecord(op.seed, op.bytes), true);
-        break;
-      case 'mlerase': {
-        const id = ids.get(op.log)!;
-        logOf(op.log).close();
-        pool.mlogs.erase(id);
-        logs.set(op.log, openErasedMlog(pool, id));
-        break;
-      }
+  const run = new Performer(pool);
+  try {
+    for (const [i, op] of ops.entries()) {
+      run.perform(op, (id) => say(`A ${i} ${id.toString(16)}`));
+      say(`D ${i}`);
     }
-    say(`D ${i}`);
+  } finally {
+    run.close();
+    pool.close();
   }
-  for (const l of logs.values()) l.close();
-  pool.close();
   closeSync(ack);
 }
 

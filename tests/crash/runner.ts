@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openErasedMlog, openMlog } from '../../userland/src/lib/mlog-open.js';
+import { openMlog } from '../../userland/src/lib/mlog-open.js';
 import { Pool } from '../../userland/src/lib/pool.js';
 import { parseSuperblock, SB_AREA } from '../../userland/src/lib/superblock.js';
 import { Pools } from '../../userland/src/lib/pools.js';
@@ -27,7 +27,7 @@ import { scanKernelLog } from '../vm/verdict.js';
 import { copyExtents, crashPoints, describeEntry, fdSource, fdTarget, parseLog, Replayer, writesBetween, type CrashPointMode, type LogEntry } from './logwrites.js';
 import { DmControl } from './dm.js';
 import { Mblocks } from './mblocks.js';
-import type { Mlog } from '../../userland/src/mlog/framing.js';
+import { Performer } from './perform.js';
 import {
   describeOp,
   expectationAt,
@@ -169,61 +169,18 @@ export async function record(o: CrashRunOptions): Promise<Recording> {
     pools.create(o.name, dev, { force: true, mblockSize: 1, mdc0Capacity: 1, mdcnCapacity: 1, mdcCount: 2, ...INITIAL_PARAMS });
     mark(0);
     const pool = Pool.open(o.name, { write: true });
-    const logs = new Map<string, Mlog>();
-    const logOf = (name: string): Mlog => {
-      const l = logs.get(name);
-      if (l === undefined) throw new Error(`workload uses mlog ${name} before creating it`);
-      return l;
-    };
+    const run = new Performer(pool);
     try {
-      const mb = new Mblocks(pool.fd, pool.path);
       for (const [i, op] of o.ops.entries()) {
         if (i % 25 === 0) await yieldToEventLoop();
-        switch (op.kind) {
-          case 'commit':
-          case 'nocommit': {
-            const id = mb.alloc().objid;
-            objids.set(op.obj, id);
-            mb.write(id, mblockData(op.seed, op.bytes));
-            if (op.kind === 'commit') mb.commit(id);
-            break;
-          }
-          case 'abort': {
-            const id = mb.alloc().objid;
-            objids.set(op.obj, id);
-            mb.abort(id);
-            break;
-          }
-          case 'delete':
-            mb.delete(objids.get(op.obj)!);
-            break;
-          case 'params':
-            pool.setParams(op.params);
-            break;
-          case 'mlcreate': {
-            const { id } = pool.mlogs.alloc({ capacity: MLOG_CAPACITY });
-            mlogIds.set(op.log, id);
-            pool.mlogs.commit(id);
-            logs.set(op.log, openMlog(pool, id));
-            break;
-          }
-          case 'mlappend':
-            // Durable when this returns: the contract under test.
-            logOf(op.log).append(mlogRecord(op.seed, op.bytes), true);
-            break;
-          case 'mlerase': {
-            const id = mlogIds.get(op.log)!;
-            logOf(op.log).close();
-            pool.mlogs.erase(id);
-            logs.set(op.log, openErasedMlog(pool, id));
-            break;
-          }
-        }
+        run.perform(op);
         mark(i + 1);
       }
     } finally {
-      for (const l of logs.values()) l.close();
+      run.close();
       pool.close();
+      for (const [k, v] of run.objids) objids.set(k, v);
+      for (const [k, v] of run.mlogIds) mlogIds.set(k, v);
     }
     pools.deactivate(o.name);
   } finally {

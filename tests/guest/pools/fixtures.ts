@@ -69,6 +69,17 @@ export function rawMpool(
   return MpiocMpool.decode(viewOf(buf), 0);
 }
 
+/** MP_ACTIVATE straight to the kernel: "OK", or the errno's name. */
+export function activateCode(name: string, paths: string[]): string {
+  try {
+    rawMpool('MPIOC_MP_ACTIVATE', { name, paths });
+    return 'OK';
+  } catch (e) {
+    if (isMpoolError(e)) return e.code;
+    throw e;
+  }
+}
+
 /**
  * The struct mpioc_mpool of a lifecycle ioctl, encoded, and the buffers its
  * pointers name (keep them referenced until the call is done): for callers

@@ -31,7 +31,7 @@ import { isMpoolError } from '../../../userland/src/sys/errors.js';
 import { prng } from '../../crash/workload.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
 import { align, BLK, dvOf, HDR, poolGeometry, REC, recordCrc, records, reseal, validBlocks } from '../mdclog.js';
-import { cleanup, DISK_A, MB, pools, rawMpool, readAt, writeAt } from './fixtures.js';
+import { activateCode, cleanup, DISK_A, MB, pools, rawMpool, readAt, writeAt } from './fixtures.js';
 
 const NAME = 'mdcmut';
 const IMAGES = Number(process.env.MPOOL_MDC_MUTATE_IMAGES ?? 300);
@@ -149,15 +149,7 @@ function mutate(log: Log, donor: Buffer[], r: () => number): { blocks: Buffer[];
   return { blocks, from: k, kind: 'cut', what: `from block ${k}` };
 }
 
-function activate(): string {
-  try {
-    rawMpool('MPIOC_MP_ACTIVATE', { name: NAME, paths: [DISK_A] });
-    return 'OK';
-  } catch (e) {
-    if (isMpoolError(e)) return e.code;
-    throw e;
-  }
-}
+const activate = (): string => activateCode(NAME, [DISK_A]);
 
 let logs: Log[] = [];
 let marker: string;

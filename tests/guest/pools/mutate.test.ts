@@ -14,10 +14,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDevice } from '../../../userland/src/lib/scan.js';
 import { sealSuperblock, SB_AREA, SB_COPY_OFFSETS, SB_USED } from '../../../userland/src/lib/superblock.js';
-import { isMpoolError } from '../../../userland/src/sys/errors.js';
 import { prng } from '../../crash/workload.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
-import { cleanup, DISK_A, MB, pools, rawMpool, readAt, writeAt } from './fixtures.js';
+import { activateCode, cleanup, DISK_A, MB, pools, rawMpool, readAt, writeAt } from './fixtures.js';
 
 const NAME = 'mutpool';
 const IMAGES = Number(process.env.MPOOL_MUTATE_IMAGES ?? 300);
@@ -69,15 +68,7 @@ function writeCopies(c: [Uint8Array, Uint8Array]): void {
   SB_COPY_OFFSETS.forEach((off, i) => writeAt(DISK_A, off, c[i]!));
 }
 
-function activate(): string {
-  try {
-    rawMpool('MPIOC_MP_ACTIVATE', { name: NAME, paths: [DISK_A] });
-    return 'OK';
-  } catch (e) {
-    if (isMpoolError(e)) return e.code;
-    throw e;
-  }
-}
+const activate = (): string => activateCode(NAME, [DISK_A]);
 
 beforeAll(() => {
   ensureLoaded();
