@@ -354,16 +354,27 @@ static int mpc_params_get(struct mpc_unit *unit, struct file *file, unsigned int
 	return 0;
 }
 
-/* New owner or mode for the node: devtmpfs at the next activation, udev now. */
-static int mpc_unit_owner_set(struct mpc_unit *unit, const struct mpool_params *p)
+/*
+ * New owner or mode for the node: devtmpfs at the next activation, udev now.
+ * The change is already durable when this runs, so the CHANGE event is a
+ * notification and cannot fail the command: an event that cannot be sent
+ * (kobject_uevent() allocates) is logged, and udev applies the new owner at
+ * the node's next event instead.
+ */
+static void mpc_unit_owner_set(struct mpc_unit *unit, const struct mpool_params *p)
 {
+	int rc;
+
 	mutex_lock(&unit->open_lock);
 	unit->uid = make_kuid(&init_user_ns, p->mp_uid);
 	unit->gid = make_kgid(&init_user_ns, p->mp_gid);
 	unit->mode = p->mp_mode & 0777;
 	mutex_unlock(&unit->open_lock);
 
-	return kobject_uevent(&unit->dev.kobj, KOBJ_CHANGE);
+	rc = kobject_uevent(&unit->dev.kobj, KOBJ_CHANGE);
+	if (rc)
+		dev_notice_ratelimited(&unit->dev,
+				       "cannot tell udev of the new owner and mode (%d)\n", rc);
 }
 
 static int mpc_params_set(struct mpc_unit *unit, struct file *file, unsigned int cmd,
@@ -373,7 +384,9 @@ static int mpc_params_set(struct mpc_unit *unit, struct file *file, unsigned int
 	int rc;
 
 	rc = mp_params_set(unit->pool, &p->mps_params);
-	return rc ?: mpc_unit_owner_set(unit, &p->mps_params);
+	if (!rc)
+		mpc_unit_owner_set(unit, &p->mps_params);
+	return rc;
 }
 
 static int mpc_mclass_get(struct mpc_unit *unit, struct file *file, unsigned int cmd,
@@ -507,7 +520,7 @@ static int mpc_prop_set(struct mpc_unit *unit, struct file *file, unsigned int c
 	p->mp_spare_stg = prop->pr_xprops.ppx_drive_spares[MP_MED_STAGING];
 	rc = mp_params_set(unit->pool, p);
 	if (!rc)
-		rc = mpc_unit_owner_set(unit, p);
+		mpc_unit_owner_set(unit, p);
 	kfree(prop);
 	return rc;
 }

@@ -12,7 +12,8 @@
  * faultInjectionAvailable() says so, and tests that need it are skipped
  * there (and reported as skipped, never as passed).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 
 const FAIL_FUNCTION = '/sys/kernel/debug/fail_function';
 const FAILSLAB = '/sys/kernel/debug/failslab';
@@ -87,4 +88,37 @@ export function failSlabInThisThread(times = 1): Injection {
       put(`${FAILSLAB}/probability`, 0);
     },
   };
+}
+
+/**
+ * Whether the kernel has pool `name` active: its device is registered
+ * (/sys/class/mpool/<name>). Its /dev node is not the test: devtmpfs names
+ * a node in a subdirectory ("mpool/<name>") with an allocation of its own
+ * (device_get_devnode()), and when that one is the allocation that fails,
+ * devtmpfs makes no node (device_add) or leaves the old one (device_del),
+ * with the command itself done and correct. udev, where it runs, makes and
+ * removes nodes from the uevents instead.
+ */
+export function registered(name: string): boolean {
+  return existsSync(`/sys/class/mpool/${name}`);
+}
+
+/**
+ * Put the /dev node of pool `name` in line with the kernel after an
+ * injected failure in devtmpfs: make it when the pool is registered and
+ * the node is missing, remove it when the pool is gone. Returns what it did.
+ */
+export function syncNode(name: string): 'none' | 'made' | 'removed' {
+  const node = `/dev/mpool/${name}`;
+  if (registered(name) && !existsSync(node)) {
+    const [major, minor] = readFileSync(`/sys/class/mpool/${name}/dev`, 'utf8').trim().split(':');
+    mkdirSync('/dev/mpool', { recursive: true });
+    execFileSync('mknod', ['-m', '0660', node, 'c', major!, minor!]);
+    return 'made';
+  }
+  if (!registered(name) && existsSync(node)) {
+    unlinkSync(node);
+    return 'removed';
+  }
+  return 'none';
 }

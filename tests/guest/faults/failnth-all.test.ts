@@ -18,7 +18,7 @@
  * MP_CREATE has its own sweep (injection.test.ts); DRV_ADD is not swept,
  * since a device once added cannot be taken out of the pool again.
  */
-import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MpMediaClassp } from '../../../userland/src/gen/constants.js';
 import { IOCTLS, type IoctlInfo } from '../../../userland/src/gen/ioctl.js';
@@ -30,7 +30,7 @@ import { MpoolError } from '../../../userland/src/sys/errors.js';
 import { encodeIovecs } from '../../../userland/src/sys/iovec.js';
 import * as sys from '../../../userland/src/sys/libc.js';
 import { viewOf, type StructCodec } from '../../../userland/src/uapi/runtime.js';
-import { faultInjectionAvailable, failNthSetup } from '../faults.js';
+import { faultInjectionAvailable, failNthSetup, registered, syncNode } from '../faults.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
 import { rawMpoolArgument } from '../pools/fixtures.js';
 
@@ -107,10 +107,12 @@ interface SweepResult {
 let nth: FailNth;
 const results = new Map<string, SweepResult>();
 
-function sweep<T>(name: string, c: Case<T>, max = 4000): SweepResult {
+async function sweep<T>(name: string, c: Case<T>, max = 4000): Promise<SweepResult> {
   const r: SweepResult = { injected: 0, tolerated: 0, errnos: {}, problems: [] };
   let done = false;
   for (let n = 1; n <= max && !done; n++) {
+    // Let the event loop run now and then: vitest's RPC gives up after 60 s.
+    if (n % 16 === 0) await tick();
     const t = c.setup();
     let code = 'OK';
     nth.arm(n);
@@ -139,10 +141,16 @@ function sweep<T>(name: string, c: Case<T>, max = 4000): SweepResult {
   return r;
 }
 
-function expectClean(name: string, r: SweepResult, minInjected = 1): void {
-  expect(r.problems.slice(0, 20), name).toEqual([]);
-  expect(r.injected, `${name}: allocation failures injected`).toBeGreaterThanOrEqual(minInjected);
+/**
+ * No problem, and at least `minReached` injection points reached (failed,
+ * or tolerated: a mempool's reserve or a retry absorbed the failure).
+ */
+function expectClean(name: string, r: SweepResult, minReached = 1): void {
+  if (r.problems.length > 0) throw new Error(`${name}: ${r.problems.length} problem(s):\n${r.problems.slice(0, 20).join('\n')}`);
+  expect(r.injected + r.tolerated, `${name}: injection points reached`).toBeGreaterThanOrEqual(minReached);
 }
+
+const tick = (): Promise<void> => new Promise((res) => setTimeout(res, 0));
 
 /** An anonymous mapping of `bytes`, filled with a pattern, and its one-entry iovec. */
 function pages(bytes: number, fill: number): { map: sys.Mapping; iov: Buffer } {
@@ -236,12 +244,12 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     console.log(`fail-nth: ${[...results.values()].reduce((n, r) => n + r.injected, 0)} allocation failures over ${results.size} commands: ${lines.join(', ')}`);
   });
 
-  it('mblock commands: alloc, write, commit, abort, delete, read, find', () => {
+  it('mblock commands: alloc, write, commit, abort, delete, read, find', async () => {
     const u0 = usage();
     const allocArg = (): Prepared => prepare(pool.fd, IOCTLS.MPIOC_MB_ALLOC, MpiocMblock, { ...MpiocMblock.zero(), mb_mclassp: MpMediaClassp.MP_MED_CAPACITY });
     expectClean(
       'MB_ALLOC',
-      sweep('MB_ALLOC', {
+      await sweep('MB_ALLOC', {
         setup: allocArg,
         call: (t) => run(t),
         after(p, failed) {
@@ -256,7 +264,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     };
     expectClean(
       'MB_WRITE',
-      sweep('MB_WRITE', {
+      await sweep('MB_WRITE', {
         setup: () => ({ id: mbAlloc(), ...rwArg(IOCTLS.MPIOC_MB_WRITE, 0n, 9) }),
         call(t) {
           MpiocMblockRw.encode(viewOf(t.buf), 0, { ...MpiocMblockRw.decode(viewOf(t.buf), 0), mb_objid: t.id });
@@ -275,7 +283,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     );
     expectClean(
       'MB_COMMIT',
-      sweep('MB_COMMIT', {
+      await sweep('MB_COMMIT', {
         setup: () => {
           const id = mbAlloc();
           mbWrite(id, 11);
@@ -293,7 +301,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     );
     expectClean(
       'MB_ABORT',
-      sweep('MB_ABORT', {
+      await sweep('MB_ABORT', {
         setup: () => {
           const id = mbAlloc();
           return { id, ...idArg(IOCTLS.MPIOC_MB_ABORT, id) };
@@ -309,7 +317,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     );
     expectClean(
       'MB_DELETE',
-      sweep('MB_DELETE', {
+      await sweep('MB_DELETE', {
         setup: () => {
           const id = mbAlloc();
           mbWrite(id, 13);
@@ -330,7 +338,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     );
     expectClean(
       'MB_READ',
-      sweep('MB_READ', {
+      await sweep('MB_READ', {
         setup: () => rwArg(IOCTLS.MPIOC_MB_READ, fixedMb, 0),
         call: (t) => run(t),
         after(t, failed, problems) {
@@ -342,17 +350,17 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     );
     expectClean(
       'MB_FIND',
-      sweep('MB_FIND', { setup: () => prepare(pool.fd, IOCTLS.MPIOC_MB_FIND, MpiocMblock, { ...MpiocMblock.zero(), mb_objid: fixedMb }), call: (t) => run(t), after() {} }),
+      await sweep('MB_FIND', { setup: () => prepare(pool.fd, IOCTLS.MPIOC_MB_FIND, MpiocMblock, { ...MpiocMblock.zero(), mb_objid: fixedMb }), call: (t) => run(t), after() {} }),
       0,
     );
     expect(usage()).toBe(u0);
   });
 
-  it('mlog commands: alloc, commit, abort, delete, write, read, erase, find, props', () => {
+  it('mlog commands: alloc, commit, abort, delete, write, read, erase, find, props', async () => {
     const u0 = usage();
     expectClean(
       'MLOG_ALLOC',
-      sweep('MLOG_ALLOC', {
+      await sweep('MLOG_ALLOC', {
         setup: () => prepare(pool.fd, IOCTLS.MPIOC_MLOG_ALLOC, MpiocMlog, { ...MpiocMlog.zero(), ml_cap: { ...MpiocMlog.zero().ml_cap, lcp_captgt: 1n << 20n }, ml_mclassp: MpMediaClassp.MP_MED_CAPACITY }),
         call: (t) => run(t),
         after(p, failed) {
@@ -367,7 +375,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     };
     expectClean(
       'MLOG_COMMIT',
-      sweep('MLOG_COMMIT', {
+      await sweep('MLOG_COMMIT', {
         setup: () => {
           const id = mlNew(false);
           return { id, ...idArg(IOCTLS.MPIOC_MLOG_COMMIT, id) };
@@ -385,7 +393,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     for (const cmd of ['MLOG_ABORT', 'MLOG_DELETE'] as const) {
       expectClean(
         cmd,
-        sweep(cmd, {
+        await sweep(cmd, {
           setup: () => {
             const id = mlNew(cmd === 'MLOG_DELETE');
             return { id, ...idArg(IOCTLS[`MPIOC_${cmd}`], id) };
@@ -402,7 +410,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     }
     expectClean(
       'MLOG_WRITE',
-      sweep('MLOG_WRITE', {
+      await sweep('MLOG_WRITE', {
         setup: () => {
           const id = mlNew();
           return { id, ...ioArg(IOCTLS.MPIOC_MLOG_WRITE, id, 1, 21) };
@@ -426,10 +434,10 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
       }),
       0,
     );
-    expectClean('MLOG_READ', sweep('MLOG_READ', { setup: () => ioArg(IOCTLS.MPIOC_MLOG_READ, fixedMl, 0, 0), call: (t) => run(t), after: (t) => t.map.unmap() }), 0);
+    expectClean('MLOG_READ', await sweep('MLOG_READ', { setup: () => ioArg(IOCTLS.MPIOC_MLOG_READ, fixedMl, 0, 0), call: (t) => run(t), after: (t) => t.map.unmap() }), 0);
     expectClean(
       'MLOG_ERASE',
-      sweep('MLOG_ERASE', {
+      await sweep('MLOG_ERASE', {
         setup: () => {
           const id = mlNew();
           return { id, ...idArg(IOCTLS.MPIOC_MLOG_ERASE, id) };
@@ -444,12 +452,12 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
       0,
     );
     for (const cmd of ['MLOG_FIND', 'MLOG_PROPS'] as const) {
-      expectClean(cmd, sweep(cmd, { setup: () => prepare(pool.fd, IOCTLS[`MPIOC_${cmd}`], MpiocMlog, { ...MpiocMlog.zero(), ml_objid: fixedMl }), call: (t) => run(t), after() {} }), 0);
+      expectClean(cmd, await sweep(cmd, { setup: () => prepare(pool.fd, IOCTLS[`MPIOC_${cmd}`], MpiocMlog, { ...MpiocMlog.zero(), ml_objid: fixedMl }), call: (t) => run(t), after() {} }), 0);
     }
     expect(usage()).toBe(u0);
   });
 
-  it('mcache map commands: create, purge, residency, destroy', () => {
+  it('mcache map commands: create, purge, residency, destroy', async () => {
     const ids = Buffer.alloc(16);
     ids.writeBigUInt64LE(fixedMb, 0);
     ids.writeBigUInt64LE(otherMb, 8);
@@ -464,7 +472,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     const destroy = (offset: bigint): void => run(vmaArg(IOCTLS.MPIOC_VMA_DESTROY, offset));
     expectClean(
       'VMA_CREATE',
-      sweep('VMA_CREATE', {
+      await sweep('VMA_CREATE', {
         setup: () => vmaArg(IOCTLS.MPIOC_VMA_CREATE),
         call: (t) => run(t),
         after(p, failed) {
@@ -475,7 +483,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     for (const cmd of ['VMA_PURGE', 'VMA_VRSS', 'VMA_DESTROY'] as const) {
       expectClean(
         cmd,
-        sweep(cmd, {
+        await sweep(cmd, {
           setup: () => {
             const offset = newMap();
             return { offset, ...vmaArg(IOCTLS[`MPIOC_${cmd}`], offset) };
@@ -493,11 +501,11 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     }
   });
 
-  it('pool commands on the pool node: PARAMS_SET, PARAMS_GET, PROP_GET, MCLASS_GET, DEVPROPS_GET', () => {
+  it('pool commands on the pool node: PARAMS_SET, PARAMS_GET, PROP_GET, MCLASS_GET, DEVPROPS_GET', async () => {
     let k = 0;
     expectClean(
       'PARAMS_SET',
-      sweep('PARAMS_SET', {
+      await sweep('PARAMS_SET', {
         setup: () => {
           const before = pool.params().label;
           k++;
@@ -511,20 +519,25 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
       }),
       0,
     );
-    expectClean('PARAMS_GET', sweep('PARAMS_GET', { setup: () => prepare(pool.fd, IOCTLS.MPIOC_PARAMS_GET, MpiocParams, MpiocParams.zero()), call: (t) => run(t), after() {} }), 0);
+    expectClean('PARAMS_GET', await sweep('PARAMS_GET', { setup: () => prepare(pool.fd, IOCTLS.MPIOC_PARAMS_GET, MpiocParams, MpiocParams.zero()), call: (t) => run(t), after() {} }), 0);
     // The library's one-ioctl queries, whose arguments are small and prepared inline.
     const queries: [string, () => unknown][] = [
       ['PROP_GET', () => pool.props()],
       ['MCLASS_GET', () => pool.mediaClasses()],
       ['DEVPROPS_GET', () => pool.deviceProps(DISK)],
     ];
-    for (const [name, f] of queries) expectClean(name, sweep(name, { setup: () => f, call: (g) => void g(), after() {} }), 0);
+    for (const [name, f] of queries) expectClean(name, await sweep(name, { setup: () => f, call: (g) => void g(), after() {} }), 0);
   });
 
-  it('lifecycle commands: MP_DEACTIVATE, MP_ACTIVATE, MP_RENAME, MP_DESTROY', () => {
+  it('lifecycle commands: MP_DEACTIVATE, MP_ACTIVATE, MP_RENAME, MP_DESTROY', async () => {
     pool.close();
     const ctl = sys.open(CTL, sys.O_RDWR);
-    const active = (n: string): boolean => existsSync(`/dev/mpool/${n}`);
+    // The kernel's view, and the node brought in line with it (faults.ts, registered()).
+    let nodeFixes = 0;
+    const active = (n: string): boolean => {
+      if (syncNode(n) !== 'none') nodeFixes++;
+      return registered(n);
+    };
     const lifecycle = (cmd: IoctlInfo, name: string, withDisk: boolean): Prepared => {
       const { buf, keep } = rawMpoolArgument({ name, paths: withDisk ? [DISK] : [] });
       return { fd: ctl, info: cmd, buf, keep };
@@ -533,7 +546,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     try {
       expectClean(
         'MP_DEACTIVATE',
-        sweep('MP_DEACTIVATE', {
+        await sweep('MP_DEACTIVATE', {
           setup: () => {
             if (!active(NAME)) activateClean(NAME);
             return lifecycle(IOCTLS.MPIOC_MP_DEACTIVATE, NAME, false);
@@ -548,7 +561,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
       if (active(NAME)) pools.deactivate(NAME);
       expectClean(
         'MP_ACTIVATE',
-        sweep('MP_ACTIVATE', {
+        await sweep('MP_ACTIVATE', {
           setup: () => lifecycle(IOCTLS.MPIOC_MP_ACTIVATE, NAME, true),
           call: (t) => run(t),
           after(_p, failed, problems) {
@@ -567,7 +580,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
       );
       expectClean(
         'MP_RENAME',
-        sweep('MP_RENAME', {
+        await sweep('MP_RENAME', {
           setup: () => lifecycle(IOCTLS.MPIOC_MP_RENAME, RENAMED, true),
           call: (t) => run(t),
           after(_p, failed, problems) {
@@ -581,7 +594,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
       );
       expectClean(
         'MP_DESTROY',
-        sweep('MP_DESTROY', {
+        await sweep('MP_DESTROY', {
           setup: () => lifecycle(IOCTLS.MPIOC_MP_DESTROY, NAME, true),
           call: (t) => run(t),
           after(_p, failed, problems) {
@@ -607,6 +620,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     } finally {
       sys.close(ctl);
     }
+    console.log(`fail-nth: devtmpfs missed a node ${nodeFixes} time(s) (made or removed by the test)`);
     expect(kernelFailuresSince(marker)).toEqual([]);
-  });
+  }, 1_800_000);
 });
