@@ -10,15 +10,18 @@
  * the offsets docs/format.md gives: the header that would generate it is
  * kernel-private (kmod/omf.c, struct omf_rec_mdc).
  */
-import { OMF_BLK_MAGIC, OMF_BLK_SIZE, OMF_REC_ALIGN, OMF_REC_MDC, OmfBlkHdr, OmfRecHdr } from '../../userland/src/gen/omf.js';
+import { LAYOUT, OMF_BLK_MAGIC, OMF_BLK_SIZE, OMF_REC_ALIGN, OMF_REC_MDC, OmfBlkHdr, OmfRecHdr } from '../../userland/src/gen/omf.js';
 import { crc32cOf, parseSuperblock, SB_AREA } from '../../userland/src/lib/superblock.js';
 import { readAt } from './pools/fixtures.js';
 
 export const BLK = OMF_BLK_SIZE;
 export const HDR = OmfBlkHdr.size;
 export const REC = OmfRecHdr.size;
-const CRC_AT = 56;
-const PREV_CRC_AT = 44;
+/** The block header's fields, where the compiler put them. */
+export const BLK_FIELDS = LAYOUT.omf_blk_hdr.fields;
+const CRC_AT = BLK_FIELDS.crc.offset;
+const PREV_CRC_AT = BLK_FIELDS.prev_crc.offset;
+const POOLID = LAYOUT.omf_sb.fields.poolid;
 
 export const align = (n: number): number => Math.ceil(n / OMF_REC_ALIGN) * OMF_REC_ALIGN;
 export const dvOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -69,7 +72,7 @@ export function poolGeometry(disk: string): { zoneBytes: number; zoneCount: numb
   if (!r.ok) throw new Error(`${disk}: the superblock does not parse: ${r.message}`);
   const zoneBytes = r.sb.zonePages * 4096;
   const mdc0 = r.sb.mdc0 ? { a: Number(r.sb.mdc0.a.zone) * zoneBytes, b: Number(r.sb.mdc0.b.zone) * zoneBytes } : null;
-  return { zoneBytes, zoneCount: r.sb.zoneCount, poolid: Buffer.from(area.subarray(40, 56)), mdc0 };
+  return { zoneBytes, zoneCount: r.sb.zoneCount, poolid: Buffer.from(area.subarray(POOLID.offset, POOLID.offset + POOLID.size)), mdc0 };
 }
 
 /** The valid blocks of the log starting at byte `start`, reading at most `maxBytes`. */

@@ -32,6 +32,7 @@ import * as sys from '../../../userland/src/sys/libc.js';
 import { viewOf, type StructCodec } from '../../../userland/src/uapi/runtime.js';
 import { faultInjectionAvailable, failNthSetup, registered, syncNode } from '../faults.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
+import { failure } from '../objects/fixtures.js';
 import { rawMpoolArgument } from '../pools/fixtures.js';
 
 const NAME = 'nthall';
@@ -159,7 +160,6 @@ function pages(bytes: number, fill: number): { map: sys.Mapping; iov: Buffer } {
   return { map, iov: encodeIovecs([{ address: map.address, length: bytes }]) };
 }
 
-const codeOf = (e: unknown): string => (e instanceof MpoolError ? e.code : String(e));
 
 describe.runIf(faultInjectionAvailable())('allocation failures in every command (fail-nth)', () => {
   let pool: Pool;
@@ -197,14 +197,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     if (commit) ml().commit(id);
     return id;
   };
-  const state = (f: () => unknown): string => {
-    try {
-      f();
-      return 'ok';
-    } catch (e) {
-      return codeOf(e);
-    }
-  };
+  const state = (f: () => unknown): string => failure(f).code;
 
   beforeAll(() => {
     ensureLoaded();
@@ -309,7 +302,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
         call: (t) => run(t),
         after(t, failed, problems) {
           const s = state(() => mb().find(t.id));
-          if (s !== (failed ? 'ok' : 'ENOENT')) problems.push(`MB_FIND after the call: ${s}`);
+          if (s !== (failed ? 'OK' : 'ENOENT')) problems.push(`MB_FIND after the call: ${s}`);
           if (failed) mb().abort(t.id);
         },
       }),
@@ -327,7 +320,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
         call: (t) => run(t),
         after(t, failed, problems) {
           const s = state(() => mb().find(t.id));
-          if (s !== (failed ? 'ok' : 'ENOENT')) problems.push(`MB_FIND after the call: ${s}`);
+          if (s !== (failed ? 'OK' : 'ENOENT')) problems.push(`MB_FIND after the call: ${s}`);
           if (failed) {
             if (!mbRead(t.id).equals(expected(13))) problems.push('data read back differs');
             mb().delete(t.id);
@@ -401,7 +394,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
           call: (t) => run(t),
           after(t, failed, problems) {
             const s = state(() => ml().find(t.id));
-            if (s !== (failed ? 'ok' : 'ENOENT')) problems.push(`MLOG_FIND after the call: ${s}`);
+            if (s !== (failed ? 'OK' : 'ENOENT')) problems.push(`MLOG_FIND after the call: ${s}`);
             if (failed) (cmd === 'MLOG_ABORT' ? ml().abort(t.id) : ml().delete(t.id));
           },
         }),
@@ -492,7 +485,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
           after(t, failed, problems) {
             if (cmd !== 'VMA_DESTROY' || failed) {
               const s = state(() => destroy(t.offset));
-              if (s !== 'ok') problems.push(`VMA_DESTROY after the call: ${s}`);
+              if (s !== 'OK') problems.push(`VMA_DESTROY after the call: ${s}`);
             }
           },
         }),
@@ -585,7 +578,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
           call: (t) => run(t),
           after(_p, failed, problems) {
             const s = state(() => activateClean(failed ? NAME : RENAMED));
-            if (s !== 'ok') problems.push(`activating under the ${failed ? 'old' : 'new'} name: ${s}`);
+            if (s !== 'OK') problems.push(`activating under the ${failed ? 'old' : 'new'} name: ${s}`);
             else pools.deactivate(failed ? NAME : RENAMED);
             if (!failed) pools.rename(RENAMED, NAME, { devices: [DISK] });
           },
@@ -600,11 +593,11 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
           after(_p, failed, problems) {
             if (failed) {
               const s = state(() => activateClean(NAME));
-              if (s !== 'ok') problems.push(`the pool does not activate after a failed destroy: ${s}`);
+              if (s !== 'OK') problems.push(`the pool does not activate after a failed destroy: ${s}`);
               else pools.deactivate(NAME);
               return;
             }
-            if (state(() => activateClean(NAME)) === 'ok') {
+            if (state(() => activateClean(NAME)) === 'OK') {
               problems.push('the pool still activates after its destroy');
               pools.deactivate(NAME);
             }

@@ -30,7 +30,7 @@ import { Pool } from '../../../userland/src/lib/pool.js';
 import { isMpoolError } from '../../../userland/src/sys/errors.js';
 import { prng } from '../../crash/workload.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
-import { align, BLK, dvOf, HDR, poolGeometry, REC, recordCrc, records, reseal, validBlocks } from '../mdclog.js';
+import { align, BLK, BLK_FIELDS, dvOf, HDR, poolGeometry, REC, recordCrc, records, reseal, validBlocks } from '../mdclog.js';
 import { activateCode, cleanup, DISK_A, MB, pools, rawMpool, readAt, writeAt } from './fixtures.js';
 
 const NAME = 'mdcmut';
@@ -108,8 +108,10 @@ function mutate(log: Log, donor: Buffer[], r: () => number): { blocks: Buffer[];
     return { blocks, from: k, kind: 'value', what: `block ${k}, record type ${rec.type} +${at - rec.at} (${w} bytes)` };
   }
   if (pick < 0.6) {
-    const fields: [number, number][] = [[4, 2], [6, 2], [8, 8], [16, 8], [40, 4], [48, 8], [60, 4]];
-    const [at, w] = fields[Math.floor(r() * fields.length)]!;
+    // Every field but the magic, the pool uuid and the CRC (resealed).
+    const f = BLK_FIELDS;
+    const fields = [f.version, f.used, f.gen, f.index, f.logid, f.nonce, f.rsvd];
+    const { offset: at, size: w } = fields[Math.floor(r() * fields.length)]!;
     putValue(blk, at, w, boundary());
     reseal(blocks, k);
     return { blocks, from: k, kind: 'header', what: `block ${k}, header +${at}` };
@@ -122,7 +124,7 @@ function mutate(log: Log, donor: Buffer[], r: () => number): { blocks: Buffer[];
     const s = srecs[Math.floor(r() * srecs.length)];
     if (s !== undefined && end + REC + align(s.len) <= BLK) {
       src.copy(blk, end, s.at, s.at + REC + align(s.len));
-      blk.writeUInt16LE(Math.max(used, end + REC + align(s.len) - HDR), 6);
+      blk.writeUInt16LE(Math.max(used, end + REC + align(s.len) - HDR), BLK_FIELDS.used.offset);
       reseal(blocks, k);
       return { blocks, from: k, kind: 'copy', what: `block ${k}, a type ${s.type} record appended` };
     }
@@ -134,7 +136,7 @@ function mutate(log: Log, donor: Buffer[], r: () => number): { blocks: Buffer[];
     blk.copy(blk, rec.at, rec.at + size, BLK);
     blk.fill(0, BLK - size);
     const used = OmfBlkHdr.decode(dvOf(blk), 0).used;
-    blk.writeUInt16LE(Math.max(0, used - size), 6);
+    blk.writeUInt16LE(Math.max(0, used - size), BLK_FIELDS.used.offset);
     reseal(blocks, k);
     return { blocks, from: k, kind: 'drop', what: `block ${k}, record type ${rec.type} dropped` };
   }
