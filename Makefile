@@ -77,19 +77,19 @@ test-host: setup
 	$(NODE_BIN)/vitest run --project host
 
 # One guest suite: make test-guest SUITE=foundation
-test-guest: setup
+test-guest: setup userland
 	$(NODE_BIN)/tsx tests/run-all.ts --suite $(SUITE)
 
 # The full power-cut sweep (tests/guest/crash): every sequence of three
 # operations, every crash point of every image; hours under TCG.
 # MPOOL_CRASH_POINTS=all also cuts power between flushes (after every entry).
-crash-full: setup
+crash-full: setup userland
 	MPOOL_CRASH_FULL=1 MPOOL_GUEST_TIMEOUT=$${MPOOL_GUEST_TIMEOUT:-43200} $(NODE_BIN)/tsx tests/run-all.ts --suite crash
 
 # The long fuzz run: a million calls by 4 processes (the suite in make test
 # runs 200,000).  MPOOL_FUZZ_SEED picks another seed; under the debug kernel,
 # make test-debug SUITES=fuzz takes the same variables.
-fuzz: setup
+fuzz: setup userland
 	MPOOL_FUZZ_CALLS=$${MPOOL_FUZZ_CALLS:-1000000} MPOOL_GUEST_TIMEOUT=$${MPOOL_GUEST_TIMEOUT:-43200} $(NODE_BIN)/tsx tests/run-all.ts --suite fuzz
 
 # The long hard-power-cut run: 50 boots killed at random moments while four

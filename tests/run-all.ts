@@ -257,6 +257,7 @@ async function main(): Promise<number> {
   // tests another lane of the same run has done (.ci/run's 6.12 lane).
   const kernelOnly = args.includes('--kernel-only');
   const kernel = guestKernel(kernelName);
+  rmSync(join(BUILD, 'results', `host-done-${kernel.lane}`), { force: true });
   console.log(`mpool tests: guest kernel ${kernel.name} ${kernel.version} (lane ${kernel.lane})`);
   if (kernel.name === 'stock' && !only && kernelOnly) {
     await step('check', `module builds with no warnings at W=1 (${kernel.version})`, () => void buildModule(kernel));
@@ -266,6 +267,10 @@ async function main(): Promise<number> {
     // The DKMS tree, the Debian package and the npm tarball; alone, since
     // it builds the module twice and runs npm and tsc.
     await hostTests('packaging');
+    // What runs from here on reads dist/ and kmod/ and no longer writes
+    // them: .ci/run starts its second lane when it sees this file.
+    mkdirSync(join(BUILD, 'results'), { recursive: true });
+    writeFileSync(join(BUILD, 'results', `host-done-${kernel.lane}`), `${new Date().toISOString()}\n`);
   }
   await guestTests(kernel, only ?? subset);
   if (!only && kernel.name === 'stock') await hardCutTests(kernel);

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelFailuresSince, markKernelLog, moduleLoaded, rmmod, runAsync } from '../helpers.js';
 
 const root = join(import.meta.dirname, '../../..');
-const out = join(root, 'build/guest-dkms');
+// prepare.sh's output, in the run's build directory (MPOOL_BUILD_DIR).
+const out = join(process.env.MPOOL_BUILD_DIR ?? join(root, 'build'), 'guest-dkms');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 const kver = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
 const prepared = existsSync(join(out, 'kernel')) ? readFileSync(join(out, 'kernel'), 'utf8').trim() : 'none: tests/guest/dkms/prepare.sh did not run';

@@ -3,13 +3,14 @@
 # boot): DKMS builds the module for the guest's kernel in a private tree
 # (scripts/dkms.sh build: the host's DKMS state is not touched, so there is
 # nothing to undo), and the Debian package is built for its system files.
-# build/guest-dkms/kernel says which kernel the tree is for, or why none.
+# build/guest-dkms/kernel says which kernel the tree is for, or why none
+# (under $MPOOL_BUILD_DIR instead of build/ when that is set).
 #
 #   prepare.sh KVER KBUILD
 set -eu
 kver=$1
 kbuild=$2
-out=build/guest-dkms
+out=${MPOOL_BUILD_DIR:-build}/guest-dkms
 rm -rf "$out"
 mkdir -p "$out"
 if [ "$kbuild" != "/lib/modules/$kver/build" ]; then
