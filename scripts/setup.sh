@@ -26,6 +26,17 @@ case "${MPOOL_KERNEL:-6.1}" in
 *) packages="$packages linux-image-${MPOOL_KERNEL}-amd64 linux-headers-${MPOOL_KERNEL}-amd64" ;;
 esac
 
+# npm ci when the lockfile changed since the last install (or never ran),
+# beside the Debian packages: it needs none of them, and both mostly wait
+# on the network.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+npm_pid=
+if [ ! -d node_modules ] || [ "$(cat "$stamp/npm" 2>/dev/null)" != "$lock_sum" ]; then
+	echo "setup: npm ci"
+	npm ci --no-audit --no-fund --loglevel=error > "$stamp/npm.log" 2>&1 &
+	npm_pid=$!
+fi
+
 missing=
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
@@ -38,18 +49,20 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+if [ -n "$npm_pid" ]; then
+	if ! wait "$npm_pid"; then
+		cat "$stamp/npm.log" >&2
+		echo "setup: npm ci failed" >&2
+		exit 1
+	fi
+	cat "$stamp/npm.log"
+	echo "$lock_sum" > "$stamp/npm"
+fi
+
 # The stock guest kernel: image and kbuild tree of the same version.
 if ! kver=$(scripts/kver.sh 2>/dev/null); then
 	echo "setup: no kernel with both an image and a kbuild tree after install" >&2
 	exit 1
-fi
-
-# npm ci when the lockfile changed since the last install (or never ran).
-lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -d node_modules ] || [ "$(cat "$stamp/npm" 2>/dev/null)" != "$lock_sum" ]; then
-	echo "setup: npm ci"
-	npm ci --no-audit --no-fund --loglevel=error
-	echo "$lock_sum" > "$stamp/npm"
 fi
 
 # checkpatch.pl ships in the kernel source tarball; take just what it needs.
