@@ -273,7 +273,7 @@ describe('scan over sparse files', () => {
       {
         name: 'other',
         uuid: P2,
-        active: true, // by name
+        active: false, // an active pool of this name has another uuid: another pool
         devices: [{ path: file('other.img'), devid: D1, mclass: 'capacity', holdsMdc0: true, copyUsed: 1, zonePages: 8192 }],
       },
     ]);

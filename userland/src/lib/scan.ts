@@ -181,7 +181,11 @@ export interface ActiveRef {
   uuid: string;
 }
 
-/** Group devices by pool uuid (pure). A pool is active if an active pool has its uuid or name. */
+/**
+ * Group devices by pool uuid (pure). A pool is active if an active pool has
+ * its uuid: an active pool of the same name and another uuid is another pool
+ * (names are unique among active pools only, so an inactive pool may share one).
+ */
 export function groupPools(reads: readonly DeviceRead[], active: readonly ActiveRef[]): ScanResult {
   const byUuid = new Map<string, { name: string; devices: ScannedDevice[] }>();
   const problems: ScanProblem[] = [];
@@ -205,7 +209,7 @@ export function groupPools(reads: readonly DeviceRead[], active: readonly Active
       .sort((a, b) => Number(b.holdsMdc0) - Number(a.holdsMdc0) || a.path.localeCompare(b.path))
       .map(({ sb: _sb, ...d }) => d);
     const name = namer.sb.poolName;
-    pools.push({ name, uuid, devices, active: active.some((a) => a.uuid === uuid || a.name === name) });
+    pools.push({ name, uuid, devices, active: active.some((a) => a.uuid === uuid) });
   }
   pools.sort((a, b) => a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid));
   return { pools, problems, errors };
