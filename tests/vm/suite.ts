@@ -48,15 +48,8 @@ const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /** Host variables that reach the guest's tests (the guest starts with an empty environment). */
 const FORWARDED_ENV = ['MPOOL_BUILD_DIR', 'MPOOL_CRASH_FULL', 'MPOOL_CRASH_POINTS', 'MPOOL_FUZZ_CALLS', 'MPOOL_FUZZ_PROCS', 'MPOOL_FUZZ_SEED'];
 
-/**
- * The build directory goes as the absolute path BUILD: a relative one means
- * something else to a program that changes directory (dkms does, and then
- * finds no tree to remove from).
- */
 function forwardedEnv(): string {
-  return FORWARDED_ENV.filter((k) => process.env[k])
-    .map((k) => ` ${k}=${q(k === 'MPOOL_BUILD_DIR' ? BUILD : process.env[k]!)}`)
-    .join('');
+  return FORWARDED_ENV.filter((k) => process.env[k]).map((k) => ` ${k}=${q(process.env[k]!)}`).join('');
 }
 
 /** The script the guest runs for a suite (or one boot of a multi-boot suite: "persist/boot2"). */
@@ -120,8 +113,7 @@ export function buildHelpers(suite: string): void {
 export function prepareSuite(suite: string, kernel: GuestKernel): void {
   const script = join(REPO, 'tests/guest', suite.split('/')[0]!, 'prepare.sh');
   if (!existsSync(script)) return;
-  const env = process.env.MPOOL_BUILD_DIR ? { ...process.env, MPOOL_BUILD_DIR: BUILD } : process.env;
-  const r = spawnSync(script, [kernel.version, kernel.kbuild], { cwd: REPO, encoding: 'utf8', env });
+  const r = spawnSync(script, [kernel.version, kernel.kbuild], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${script} exited ${r.status}:\n${`${r.stdout}${r.stderr}`.slice(-4000)}`);
 }
 

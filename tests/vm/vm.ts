@@ -23,6 +23,10 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  */
 export const BUILD = process.env.MPOOL_BUILD_DIR ? resolve(process.env.MPOOL_BUILD_DIR) : join(REPO, 'build');
 const PRIVATE_BUILD = BUILD !== join(REPO, 'build');
+// Every child (prepare.sh, dkms, the guest's tests) inherits it absolute: a
+// relative one means something else to a program that changes directory
+// (dkms does, and then finds no tree to remove from).
+if (process.env.MPOOL_BUILD_DIR) process.env.MPOOL_BUILD_DIR = BUILD;
 
 export interface GuestKernel {
   name: 'stock' | 'debug';
