@@ -6,11 +6,12 @@
  * Known: on 6.1 with lockdep, the first fail_function injection makes the
  * kernel's own should_fail_ex() take crngs.lock from the kprobe (int3)
  * handler, and lockdep reports an inconsistent lock state there, in the
- * fault-injection framework rather than in mpool. The tests that use
- * fail_function therefore live in their own suite (tests/guest/faults),
- * outside the debug subset CI runs. The stock Debian kernel has neither;
- * faultInjectionAvailable() says so, and tests that need it are skipped
- * there (and reported as skipped, never as passed).
+ * fault-injection framework rather than in mpool. No suite uses
+ * injectFunctionError() for that reason: the faults suite sweeps with
+ * fail-nth (failNthSetup), which has no such report and runs in CI's debug
+ * lane. The stock Debian kernel has neither; faultInjectionAvailable() says
+ * so, and tests that need it are skipped there (and reported as skipped,
+ * never as passed).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';

@@ -15,6 +15,7 @@
  * The pool sits on a device-mapper device over the first 2 GiB of
  * /dev/vdb whose table is switched between linear and error.
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../userland/src/cli/program.js';
 import { Pool } from '../../../userland/src/lib/pool.js';
@@ -157,7 +158,7 @@ describe('I/O errors under a pool', () => {
     }
   });
 
-  it('a failed MDC-0 compaction fences it; the log it compacted stays the durable one', () => {
+  it('a failed MDC-0 compaction fences it; the log it compacted stays the durable one', async () => {
     const read = chooseSuperblock(...readSuperblockCopies(DEV));
     if (!read.ok || !read.sb.mdc0) throw new Error('no superblock with MDC-0 on the device');
     // MDC-0 has not compacted yet here: log A is active, so compaction writes log B.
@@ -170,8 +171,15 @@ describe('I/O errors under a pool', () => {
     let code = 'OK';
     try {
       // Each PARAMS_SET is one MDC-0 record; the log fills, and the append that finds it full compacts.
+      // The loop yields every second: under the debug kernel it runs for a minute, and a
+      // worker that blocks that long misses vitest's 60 s RPC timeout ("onTaskUpdate").
       const blocks = read.sb.mdc0.a.zones * read.sb.zonePages;
+      let yielded = Date.now();
       for (let i = 0; i < blocks + 16 && code === 'OK'; i++) {
+        if (Date.now() - yielded > 1000) {
+          await yieldToLoop();
+          yielded = Date.now();
+        }
         code = failure(() => pool.setParams({ label: `c${i}` })).code;
         if (code === 'OK') last = `c${i}`;
       }
