@@ -67,23 +67,29 @@ async function fuzz(seed: number, calls: number, procs: number, extra: string[] 
 }
 
 /**
- * Every pool the disks hold, deactivated if active, then destroyed: all must work.
- * A failure carries what the scan saw and the kernel's log since the teardown began:
- * the SIGKILL run has twice left a pool that would not go (ENXIO, since fixed in the
- * scan; then EINVAL on a destroy, once in the debug lane, 2026-12-04, not yet explained).
+ * Every pool the disks hold: the active ones deactivated first, then each destroyed; all
+ * must work. First, because MP_DESTROY names a pool and an active pool of that name
+ * answers for it: the SIGKILL run can leave an inactive pool named like an active one
+ * (names are unique only among active pools), and a destroy of the inactive one while
+ * the other is up is EINVAL (the devices named are not the active pool's): the likeliest
+ * reading of a teardown in the scan's order that failed once (2026-12-04, debug lane). A
+ * failure carries what the scan saw and the kernel's log since the teardown began.
  */
 function tearDownPools(): string[] {
   const done: string[] = [];
   const mark = markKernelLog('fuzz-teardown');
   const seen = pools.scan().pools;
-  for (const p of seen) {
+  const step = (what: string, p: (typeof seen)[number], f: () => void): void => {
     try {
-      if (p.active) pools.deactivate(p.uuid);
-      pools.destroy(p.uuid, { devices: p.devices.map((d) => d.path) });
+      f();
     } catch (e) {
       const scan = JSON.stringify(seen, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 1);
-      throw new Error(`teardown of ${p.name} (${p.uuid}) failed: ${String(e)}\nthe scan: ${scan}\nkernel log:\n${kernelLogSince(mark)}`, { cause: e });
+      throw new Error(`${what} of ${p.name} (${p.uuid}) failed: ${String(e)}\nthe scan: ${scan}\nkernel log:\n${kernelLogSince(mark)}`, { cause: e });
     }
+  };
+  for (const p of seen) if (p.active) step('deactivate', p, () => pools.deactivate(p.uuid));
+  for (const p of seen) {
+    step('destroy', p, () => pools.destroy(p.uuid, { devices: p.devices.map((d) => d.path) }));
     done.push(p.name);
   }
   expect(pools.scan().pools).toEqual([]);
