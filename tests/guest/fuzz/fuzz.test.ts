@@ -13,6 +13,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { toJson } from '../../../userland/src/cli/format.js';
 import { cleanup, DISK_A, DISK_B, pools } from '../pools/fixtures.js';
 import { ensureLoaded, kernelFailuresSince, kernelLogSince, markKernelLog, runAsync } from '../helpers.js';
 
@@ -83,8 +84,7 @@ function tearDownPools(): string[] {
     try {
       f();
     } catch (e) {
-      const scan = JSON.stringify(seen, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 1);
-      throw new Error(`${what} of ${p.name} (${p.uuid}) failed: ${String(e)}\nthe scan: ${scan}\nkernel log:\n${kernelLogSince(mark)}`, { cause: e });
+      throw new Error(`${what} of ${p.name} (${p.uuid}) failed: ${String(e)}\nthe scan: ${toJson(seen)}\nkernel log:\n${kernelLogSince(mark)}`, { cause: e });
     }
   };
   for (const p of seen) if (p.active) step('deactivate', p, () => pools.deactivate(p.uuid));
