@@ -15,29 +15,33 @@
  * makes no other system call. (A failed mmap in the JS engine would abort
  * it, not fail a command.)
  *
- * MP_CREATE has its own sweep (injection.test.ts); DRV_ADD is not swept,
- * since a device once added cannot be taken out of the pool again.
+ * MP_CREATE has its own sweep (injection.test.ts). DRV_ADD is swept last,
+ * on a new pool for each point: a device once added cannot be taken out of
+ * its pool again.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MpMediaClassp } from '../../../userland/src/gen/constants.js';
 import { IOCTLS, type IoctlInfo } from '../../../userland/src/gen/ioctl.js';
-import { MpiocMblock, MpiocMblockId, MpiocMblockRw, MpiocMlog, MpiocMlogId, MpiocMlogIo, MpiocParams, MpiocVma } from '../../../userland/src/gen/structs.js';
+import { MpiocDrive, MpiocMblock, MpiocMblockId, MpiocMblockRw, MpiocMlog, MpiocMlogId, MpiocMlogIo, MpiocParams, MpiocVma } from '../../../userland/src/gen/structs.js';
 import { toMpoolParams } from '../../../userland/src/lib/params.js';
 import { Pool } from '../../../userland/src/lib/pool.js';
 import { Pools } from '../../../userland/src/lib/pools.js';
 import { MpoolError } from '../../../userland/src/sys/errors.js';
 import { encodeIovecs } from '../../../userland/src/sys/iovec.js';
+import { encodeDevicePaths, encodePdProps } from '../../../userland/src/lib/device.js';
 import * as sys from '../../../userland/src/sys/libc.js';
 import { viewOf, type StructCodec } from '../../../userland/src/uapi/runtime.js';
 import { faultInjectionAvailable, failNthSetup, registered, syncNode } from '../faults.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
 import { failure } from '../objects/fixtures.js';
-import { rawMpoolArgument } from '../pools/fixtures.js';
+import { pdProp, rawMpoolArgument, readAt } from '../pools/fixtures.js';
 
 const NAME = 'nthall';
 const RENAMED = 'nthall2';
+const ADDED = 'nthadd';
 const DISK = '/dev/vdb';
+const STAGING = '/dev/vda';
 const CTL = '/dev/mpoolctl';
 const PAGE = 4096;
 const DATA = 16 * PAGE;
@@ -151,6 +155,9 @@ function expectClean(name: string, r: SweepResult, minReached = 1): void {
   expect(r.injected + r.tolerated, `${name}: injection points reached`).toBeGreaterThanOrEqual(minReached);
 }
 
+/** The pool superblock's magic at the start of STAGING. */
+const stagingHasSuperblock = (): boolean => readAt(STAGING, 0, PAGE).readBigUInt64LE(0) === 0x7665446c6f6f706dn;
+
 const tick = (): Promise<void> => new Promise((res) => setTimeout(res, 0));
 
 /** An anonymous mapping of `bytes`, filled with a pattern, and its one-entry iovec. */
@@ -226,9 +233,9 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     nth?.close();
     restore?.();
     pool?.close();
-    for (const n of [NAME, RENAMED]) {
+    for (const [n, devices] of [[NAME, [DISK]], [RENAMED, [DISK]], [ADDED, [DISK, STAGING]], [ADDED, [DISK]]] as const) {
       try {
-        pools.destroy(n, { force: true, devices: [DISK] });
+        pools.destroy(n, { force: true, devices: [...devices] });
       } catch {
         // not there: nothing to clean
       }
@@ -614,6 +621,72 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
       sys.close(ctl);
     }
     console.log(`fail-nth: devtmpfs missed a node ${nodeFixes} time(s) (made or removed by the test)`);
+    expect(kernelFailuresSince(marker)).toEqual([]);
+  }, 1_800_000);
+  /*
+   * A device once added cannot be taken out of its pool, so each point gets
+   * a new pool on DISK and adds STAGING to it. A failed add leaves the pool
+   * with its one device, activating from it alone, and no superblock on
+   * STAGING; an add that went through leaves a pool of both.
+   */
+  it('DRV_ADD: a staging device, each point on a new pool', async () => {
+    for (const n of [NAME, RENAMED, ADDED]) {
+      try {
+        pools.destroy(n, { force: true, devices: [DISK] });
+      } catch {
+        // not there
+      }
+    }
+    const paths = encodeDevicePaths([STAGING]);
+    const props = encodePdProps([pdProp(STAGING, 'staging', 8)]);
+    let opened: Pool | undefined;
+    const devicesOf = (p: Pool): string[] => p.props().devices.map((d) => `${d.path}:${d.mclass}`).sort();
+    try {
+      expectClean(
+        'DRV_ADD',
+        await sweep('DRV_ADD', {
+          setup: () => {
+            pools.create(ADDED, DISK, { force: true, mblockSize: 8, mdcCount: 1 });
+            opened = Pool.open(ADDED, { write: true });
+            return prepare(opened.fd, IOCTLS.MPIOC_DRV_ADD, MpiocDrive, {
+              drv_flags: 1, // force: STAGING may hold an erased pool's leftovers
+              drv_rsvd1: 0,
+              drv_dpathc: 1,
+              drv_dpathssz: paths.length,
+              drv_pd_prop: sys.addressOf(props),
+              drv_dpaths: sys.addressOf(paths),
+            });
+          },
+          call: (t) => run(t),
+          after(_p, failed, problems) {
+            const p = opened as Pool;
+            const want = failed ? [`${DISK}:capacity`] : [`${DISK}:capacity`, `${STAGING}:staging`];
+            const have = devicesOf(p);
+            if (JSON.stringify(have) !== JSON.stringify(want)) problems.push(`devices ${have.join(', ')}, want ${want.join(', ')}`);
+            if (failed && stagingHasSuperblock()) problems.push(`${STAGING} holds a superblock after a failed add`);
+            p.close();
+            opened = undefined;
+            const devices = failed ? [DISK] : [DISK, STAGING];
+            pools.deactivate(ADDED);
+            const s = state(() => pools.activate(ADDED, { devices }));
+            if (s !== 'OK') problems.push(`activation from ${devices.join(', ')}: ${s}`);
+            else if (!failed) {
+              const q = Pool.open(ADDED, { write: false });
+              const again = devicesOf(q);
+              q.close();
+              if (JSON.stringify(again) !== JSON.stringify(want)) problems.push(`devices after reactivation ${again.join(', ')}`);
+            }
+            pools.destroy(ADDED, { force: true, devices });
+            if (stagingHasSuperblock()) problems.push(`${STAGING} holds a superblock after the destroy`);
+          },
+        }),
+        5,
+      );
+    } finally {
+      opened?.close();
+    }
+    // Their addresses were in every DRV_ADD: a use here keeps them alive to the end.
+    expect(paths.length + props.length).toBeGreaterThan(0);
     expect(kernelFailuresSince(marker)).toEqual([]);
   }, 1_800_000);
 });

@@ -264,7 +264,6 @@ export class Pool {
     }
   }
 
-  /** DRV_ADD: add a staging device. */
   /** Why DRV_ADD of `path` was EEXIST: a staging device already, or one of the pool's own. */
   #existDetail(path: string): string {
     const devices = this.props().devices;
@@ -273,6 +272,7 @@ export class Pool {
     return `${path} is already a device of pool "${this.name}" (under this or another name: ${devices.map((d) => d.path).join(', ')})`;
   }
 
+  /** DRV_ADD: add a staging device. */
   addDevice(device: string, opts: AddDeviceOptions = {}): void {
     const zonePages = zonePagesOrThrow(opts.mblockSize ?? MPOOL_MBSIZE_MB_DEFAULT, 'add', device);
     const { measurement, prop } = devicePdProp(device, { mclass: 'staging', zonePages });
