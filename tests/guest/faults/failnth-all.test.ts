@@ -660,7 +660,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
           call: (t) => run(t),
           after(_p, failed, problems) {
             const p = opened as Pool;
-            const want = failed ? [`${DISK}:capacity`] : [`${DISK}:capacity`, `${STAGING}:staging`];
+            const want = (failed ? [`${DISK}:capacity`] : [`${DISK}:capacity`, `${STAGING}:staging`]).sort();
             const have = devicesOf(p);
             if (JSON.stringify(have) !== JSON.stringify(want)) problems.push(`devices ${have.join(', ')}, want ${want.join(', ')}`);
             if (failed && stagingHasSuperblock()) problems.push(`${STAGING} holds a superblock after a failed add`);
