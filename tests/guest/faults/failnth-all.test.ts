@@ -35,7 +35,7 @@ import { viewOf, type StructCodec } from '../../../userland/src/uapi/runtime.js'
 import { faultInjectionAvailable, failNthSetup, registered, syncNode } from '../faults.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
 import { failure } from '../objects/fixtures.js';
-import { pdProp, rawMpoolArgument, readAt } from '../pools/fixtures.js';
+import { hasSuperblockMagic, pdProp, rawMpoolArgument } from '../pools/fixtures.js';
 
 const NAME = 'nthall';
 const RENAMED = 'nthall2';
@@ -155,8 +155,16 @@ function expectClean(name: string, r: SweepResult, minReached = 1): void {
   expect(r.injected + r.tolerated, `${name}: injection points reached`).toBeGreaterThanOrEqual(minReached);
 }
 
-/** The pool superblock's magic at the start of STAGING. */
-const stagingHasSuperblock = (): boolean => readAt(STAGING, 0, PAGE).readBigUInt64LE(0) === 0x7665446c6f6f706dn;
+/** Destroy whatever pool this file may have left, under each of its names. */
+function destroyLeftovers(): void {
+  for (const [n, devices] of [[NAME, [DISK]], [RENAMED, [DISK]], [ADDED, [DISK, STAGING]], [ADDED, [DISK]]] as const) {
+    try {
+      pools.destroy(n, { force: true, devices: [...devices] });
+    } catch {
+      // not there: nothing to clean
+    }
+  }
+}
 
 const tick = (): Promise<void> => new Promise((res) => setTimeout(res, 0));
 
@@ -233,13 +241,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
     nth?.close();
     restore?.();
     pool?.close();
-    for (const [n, devices] of [[NAME, [DISK]], [RENAMED, [DISK]], [ADDED, [DISK, STAGING]], [ADDED, [DISK]]] as const) {
-      try {
-        pools.destroy(n, { force: true, devices: [...devices] });
-      } catch {
-        // not there: nothing to clean
-      }
-    }
+    destroyLeftovers();
     const lines = [...results].map(([k, r]) => `${k} ${r.injected}${r.tolerated ? ` (+${r.tolerated} tolerated)` : ''}`);
     console.log(`fail-nth: ${[...results.values()].reduce((n, r) => n + r.injected, 0)} allocation failures over ${results.size} commands: ${lines.join(', ')}`);
   });
@@ -630,13 +632,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
    * STAGING; an add that went through leaves a pool of both.
    */
   it('DRV_ADD: a staging device, each point on a new pool', async () => {
-    for (const n of [NAME, RENAMED, ADDED]) {
-      try {
-        pools.destroy(n, { force: true, devices: [DISK] });
-      } catch {
-        // not there
-      }
-    }
+    destroyLeftovers();
     const paths = encodeDevicePaths([STAGING]);
     const props = encodePdProps([pdProp(STAGING, 'staging', 8)]);
     let opened: Pool | undefined;
@@ -662,8 +658,8 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
             const p = opened as Pool;
             const want = (failed ? [`${DISK}:capacity`] : [`${DISK}:capacity`, `${STAGING}:staging`]).sort();
             const have = devicesOf(p);
-            if (JSON.stringify(have) !== JSON.stringify(want)) problems.push(`devices ${have.join(', ')}, want ${want.join(', ')}`);
-            if (failed && stagingHasSuperblock()) problems.push(`${STAGING} holds a superblock after a failed add`);
+            if (have.join() !== want.join()) problems.push(`devices ${have.join(', ')}, want ${want.join(', ')}`);
+            if (failed && hasSuperblockMagic(STAGING)) problems.push(`${STAGING} holds a superblock after a failed add`);
             p.close();
             opened = undefined;
             const devices = failed ? [DISK] : [DISK, STAGING];
@@ -674,10 +670,10 @@ describe.runIf(faultInjectionAvailable())('allocation failures in every command 
               const q = Pool.open(ADDED, { write: false });
               const again = devicesOf(q);
               q.close();
-              if (JSON.stringify(again) !== JSON.stringify(want)) problems.push(`devices after reactivation ${again.join(', ')}`);
+              if (again.join() !== want.join()) problems.push(`devices after reactivation ${again.join(', ')}`);
             }
             pools.destroy(ADDED, { force: true, devices });
-            if (stagingHasSuperblock()) problems.push(`${STAGING} holds a superblock after the destroy`);
+            if (hasSuperblockMagic(STAGING)) problems.push(`${STAGING} holds a superblock after the destroy`);
           },
         }),
         5,

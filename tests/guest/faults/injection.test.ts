@@ -22,7 +22,7 @@ import * as sys from '../../../userland/src/sys/libc.js';
 import { viewOf } from '../../../userland/src/uapi/runtime.js';
 import { faultInjectionAvailable, failNthSetup, registered, syncNode } from '../faults.js';
 import { ensureLoaded, kernelFailuresSince, markKernelLog } from '../helpers.js';
-import { pdProp, readAt } from '../pools/fixtures.js';
+import { hasSuperblockMagic, pdProp } from '../pools/fixtures.js';
 
 const NAME = 'nth';
 const DISK = '/dev/vda';
@@ -37,7 +37,6 @@ afterAll(() => {
   }
 });
 
-const hasMagic = (): boolean => readAt(DISK, 0, 4096).readBigUInt64LE(0) === 0x7665446c6f6f706dn;
 
 describe.runIf(faultInjectionAvailable())('allocation failures in MP_CREATE (fail-nth)', () => {
   it('every allocation site fails cleanly with ENOMEM and rolls back', async () => {
@@ -94,7 +93,7 @@ describe.runIf(faultInjectionAvailable())('allocation failures in MP_CREATE (fai
         expect(code, `allocation ${n}`).toBe('ENOMEM');
         expect(registered(NAME), `allocation ${n}`).toBe(false);
         expect(existsSync(`/dev/mpool/${NAME}`), `allocation ${n}: node left behind`).toBe(false);
-        expect(hasMagic(), `allocation ${n}: superblock left behind`).toBe(false);
+        expect(hasSuperblockMagic(DISK), `allocation ${n}: superblock left behind`).toBe(false);
       }
     } finally {
       closeSync(nth);

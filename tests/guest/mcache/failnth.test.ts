@@ -101,8 +101,9 @@ describe.runIf(faultInjectionAvailable())('allocation failures in mcache (fail-n
   });
 
   /*
-   * One fault, on the map's first page with the mblock purged, reaches the
-   * page cache's folio allocations, readahead's and the read's own. For
+   * A fault on a purged map reaches the page cache's folio allocations,
+   * readahead's and the read's own (each n touches another of its 16
+   * pages). For
    * n = 1, 2, ... until a fault completes with its n-th point never
    * reached, the n-th fails; each such fault is retried by the kernel
    * (VM_FAULT_OOM, or readahead gives up and the fault reads the one page)

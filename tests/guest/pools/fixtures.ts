@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { IOCTLS } from '../../../userland/src/gen/ioctl.js';
+import { OMF_SB_MAGIC } from '../../../userland/src/gen/omf.js';
 import { MpiocMpool, type MpiocMpool as MpiocMpoolValue, type PdProp } from '../../../userland/src/gen/structs.js';
 import { computePdProp, encodeDevicePaths, encodePdProps, measureDevice, zonePagesForMiB, type MediaClass } from '../../../userland/src/lib/device.js';
 import { toMpoolParams } from '../../../userland/src/lib/params.js';
@@ -116,6 +117,11 @@ export function readAt(path: string, offset: number, length: number): Buffer {
     map.unmap();
     sys.close(fd, path);
   }
+}
+
+/** Whether `path` starts with a pool superblock's magic (its first copy). */
+export function hasSuperblockMagic(path: string): boolean {
+  return readAt(path, 0, 4096).readBigUInt64LE(0) === OMF_SB_MAGIC;
 }
 
 /** Write whole 4096-byte blocks at `offset` with O_DIRECT, then fsync. */
