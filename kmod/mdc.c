@@ -13,9 +13,10 @@
  * old log stays the active one on media; after it, the new one wins by
  * generation.  Either way a crash leaves one complete log.
  *
- * Load.  Each log is scanned from block 0 to its first invalid block.  The
+ * Load.  A log is scanned from block 0 to its first invalid block.  The
  * active log is the complete one with the higher generation; its records,
- * from the snapshot on, are replayed to the owner in order.
+ * from the snapshot on, are replayed to the owner in order (mdc_load()
+ * says how it avoids reading a log twice).
  *
  * Locking: mdc->lock covers the logs and the block buffer.  The snapshot
  * callback runs under it and must not append.
@@ -78,6 +79,7 @@ static u64 mdc_blk_offset(struct mdc *mdc, struct mdc_log *log, u64 index)
 /* Seal and write mdc->blk as the next block of @log. */
 static int mdc_write_blk(struct mdc *mdc, struct mdc_log *log, u16 used)
 {
+	u32 crc;
 	int rc;
 
 	if (mdc->error)
@@ -85,8 +87,8 @@ static int mdc_write_blk(struct mdc *mdc, struct mdc_log *log, u16 used)
 	if (log->nblocks >= log->capacity)
 		return -EFBIG;
 
-	omf_blk_seal(mdc->blk, log->gen, log->nblocks, mdc->poolid, log->logid,
-		     log->last_crc, mdc->nonce, used);
+	crc = omf_blk_seal(mdc->blk, log->gen, log->nblocks, mdc->poolid, log->logid,
+			   log->last_crc, mdc->nonce, used);
 	rc = pd_write(mdc->pd, mdc->blk, OMF_BLK_SIZE,
 		      mdc_blk_offset(mdc, log, log->nblocks), true);
 	if (rc) {
@@ -96,7 +98,7 @@ static int mdc_write_blk(struct mdc *mdc, struct mdc_log *log, u16 used)
 		return rc;
 	}
 
-	log->last_crc = omf_blk_crc(mdc->blk);
+	log->last_crc = crc;
 	log->nblocks++;
 	return 0;
 }
@@ -243,12 +245,13 @@ struct mdc_window {
 	u32	count;		/* valid blocks at @buf */
 };
 
-static int mdc_window_init(struct mdc_window *w)
+/* A window of at most @blocks blocks (a scan of that many needs no more). */
+static int mdc_window_init(struct mdc_window *w, u64 blocks)
 {
-	u32 n;
+	u32 n = min_t(u64, MDC_SCAN_BLKS, roundup_pow_of_two(max_t(u64, blocks, 1)));
 
 	memset(w, 0, sizeof(*w));
-	for (n = MDC_SCAN_BLKS; n > 1; n /= 2) {
+	for (; n > 1; n /= 2) {
 		w->buf = kmalloc(n * OMF_BLK_SIZE, GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY);
 		if (w->buf)
 			break;
@@ -284,11 +287,13 @@ static const void *mdc_window_get(struct mdc *mdc, struct mdc_log *log,
 }
 
 /*
- * Scan one log.  With @replay, hand every record between the markers and
- * after CEND to it; otherwise only measure the log.
+ * Scan the first @limit blocks of one log (at most: it ends at its first
+ * invalid block).  With @replay, hand every record between the markers and
+ * after CEND to it; otherwise only measure the log.  A scan of one block
+ * finds the log's generation.
  */
 static int mdc_scan(struct mdc *mdc, struct mdc_log *log, mdc_replay_fn *replay,
-		    void *arg)
+		    void *arg, u64 limit)
 {
 	struct mdc_window win;
 	bool cstart = false;
@@ -300,20 +305,22 @@ static int mdc_scan(struct mdc *mdc, struct mdc_log *log, mdc_replay_fn *replay,
 	log->last_crc = 0;
 	log->complete = false;
 
-	rc = mdc_window_init(&win);
+	limit = min(limit, log->capacity);
+	rc = mdc_window_init(&win, limit);
 	if (rc)
 		return rc;
 
-	for (i = 0; i < log->capacity; i++) {
+	for (i = 0; i < limit; i++) {
 		const void *blk, *rec;
 		u16 used, off = 0, type, len;
+		u32 crc;
 		u64 gen;
 
 		blk = mdc_window_get(mdc, log, &win, i, &rc);
 		if (!blk)
 			goto out;
 		if (omf_blk_check(blk, i, mdc->poolid, log->logid, log->last_crc,
-				  &gen, &used))
+				  &gen, &used, &crc))
 			break;
 		if (i > 0 && gen != log->gen)
 			break;
@@ -350,7 +357,7 @@ static int mdc_scan(struct mdc *mdc, struct mdc_log *log, mdc_replay_fn *replay,
 		if (rc < 0 || !cstart)
 			break;
 
-		log->last_crc = omf_blk_crc(blk);
+		log->last_crc = crc;
 		log->nblocks = i + 1;
 		cond_resched();
 	}
@@ -365,14 +372,45 @@ out:
 	return rc;
 }
 
-int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, void *arg)
+/*
+ * The log to replay is the complete one of the higher generation, and a
+ * log's generation is in its first block.  So when the two differ, as
+ * they do but after damage, only the newer log is read in full, and once:
+ * replayed as it is scanned, it proves complete when its CEND turns up.
+ * The older log's first block is all that is read of it (its generation
+ * counts for the next compaction).  If the newer log is not complete (a
+ * compaction cut short) or its replay fails, @reset undoes what the owner
+ * took from it, and both logs are measured in full before the complete
+ * one is replayed, as when the generations tie.  Without @reset the newer
+ * log is measured, then replayed: read twice, but the older one still not.
+ */
+int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, mdc_reset_fn *reset, void *arg)
 {
-	struct mdc_log *a = &mdc->log[0], *b = &mdc->log[1];
+	struct mdc_log *a = &mdc->log[0], *b = &mdc->log[1], *c;
 	int rc, i;
 
 	mutex_lock(&mdc->lock);
 	for (i = 0; i < 2; i++) {
-		rc = mdc_scan(mdc, &mdc->log[i], NULL, NULL);
+		rc = mdc_scan(mdc, &mdc->log[i], NULL, NULL, 1);
+		if (rc)
+			goto out;
+	}
+
+	if (a->gen != b->gen) {
+		c = a->gen > b->gen ? a : b;
+		rc = mdc_scan(mdc, c, reset ? replay : NULL, arg, U64_MAX);
+		if (!rc && c->complete) {
+			mdc->active = c == b;
+			if (!reset)
+				rc = mdc_scan(mdc, c, replay, arg, U64_MAX);
+			goto out;
+		}
+		if (reset)
+			reset(arg);
+	}
+
+	for (i = 0; i < 2; i++) {
+		rc = mdc_scan(mdc, &mdc->log[i], NULL, NULL, U64_MAX);
 		if (rc)
 			goto out;
 	}
@@ -392,7 +430,7 @@ int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, void *arg)
 	}
 
 	/* The inactive log's generation still counts for the next compaction. */
-	rc = mdc_scan(mdc, &mdc->log[mdc->active], replay, arg);
+	rc = mdc_scan(mdc, &mdc->log[mdc->active], replay, arg, U64_MAX);
 out:
 	mutex_unlock(&mdc->lock);
 	return rc;

@@ -20,6 +20,12 @@ struct mdc_writer;
 /* Called for every record of the live state, in log order, at load. */
 typedef int mdc_replay_fn(void *arg, u16 type, const void *rec, u16 len);
 
+/*
+ * Undoes every replay call of one load: the log replayed turned out not to
+ * be the one to keep.  The owner is left as it was before the load.
+ */
+typedef void mdc_reset_fn(void *arg);
+
 /* Writes the live state with mdc_put(); called at format and compaction. */
 typedef int mdc_snapshot_fn(void *arg, struct mdc_writer *w);
 
@@ -92,7 +98,7 @@ int mdc_init(struct mdc *mdc, struct pd_dev *pd, u64 zone_bytes, const u8 *pooli
 void mdc_destroy(struct mdc *mdc);
 
 int mdc_format(struct mdc *mdc);
-int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, void *arg);
+int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, mdc_reset_fn *reset, void *arg);
 int mdc_append(struct mdc *mdc, u16 type, const void *rec, u16 len);
 
 static inline int mdc_error(const struct mdc *mdc)

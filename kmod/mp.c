@@ -538,6 +538,13 @@ static int mp_mdcn_replay(void *arg, u16 type, const void *rec, u16 len)
 	return obj_replay(r->mp, r->slot, type, rec, len);
 }
 
+static void mp_mdcn_reset(void *arg)
+{
+	struct mp_replay *r = arg;
+
+	obj_replay_reset(r->mp, r->slot);
+}
+
 /* Reserve MDC-1..N's zones and replay each into the object table. */
 static int mp_load_mdcs(struct mpool *mp)
 {
@@ -571,7 +578,7 @@ static int mp_load_mdcs(struct mpool *mp)
 		if (!rc) {
 			struct mp_replay r = { .mp = mp, .slot = i + 1 };
 
-			rc = mdc_load(&mp->mdcn[i], mp_mdcn_replay, &r);
+			rc = mdc_load(&mp->mdcn[i], mp_mdcn_replay, mp_mdcn_reset, &r);
 		}
 		if (rc)
 			return rc;
@@ -748,7 +755,7 @@ static int mp_load_mdc0(struct mpool *mp, struct mp_dev *d0)
 	rc = mdc_init(&mp->mdc0, &d0->pd, mp_zone_bytes(d0->sb.dev.zonepg), mp->poolid, 0,
 		      d0->sb.mdc0_zaddr, d0->sb.mdc0_zcnt, pmd_snapshot, &mp->st);
 	if (!rc)
-		rc = mdc_load(&mp->mdc0, pmd_replay, &mp->st);
+		rc = mdc_load(&mp->mdc0, pmd_replay, NULL, &mp->st);
 	if (!rc && !mp->st.have_pool)
 		rc = -EBADMSG;
 	return rc;

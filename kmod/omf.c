@@ -131,7 +131,7 @@ int omf_sb_unpack(const void *area, struct sb_info *sb)
 
 static const u8 omf_zero4[4];
 
-u32 omf_blk_crc(const void *blk)
+static u32 omf_blk_crc(const void *blk)
 {
 	const size_t at = offsetof(struct omf_blk_hdr, crc);
 
@@ -139,10 +139,12 @@ u32 omf_blk_crc(const void *blk)
 			(const u8 *)blk + at + 4, OMF_BLK_SIZE - at - 4);
 }
 
-void omf_blk_seal(void *blk, u64 gen, u64 index, const u8 *poolid, u32 logid,
-		  u32 prev_crc, u64 nonce, u16 used)
+/* Fill in @blk's header and checksum; returns the checksum (the next block's prev_crc). */
+u32 omf_blk_seal(void *blk, u64 gen, u64 index, const u8 *poolid, u32 logid,
+		 u32 prev_crc, u64 nonce, u16 used)
 {
 	struct omf_blk_hdr *h = blk;
+	u32 crc;
 
 	h->magic = cpu_to_le32(OMF_BLK_MAGIC);
 	h->version = cpu_to_le16(OMF_BLK_VERSION);
@@ -154,16 +156,19 @@ void omf_blk_seal(void *blk, u64 gen, u64 index, const u8 *poolid, u32 logid,
 	h->prev_crc = cpu_to_le32(prev_crc);
 	h->nonce = cpu_to_le64(nonce);
 	h->rsvd = 0;
-	h->crc = cpu_to_le32(omf_blk_crc(blk));
+	crc = omf_blk_crc(blk);
+	h->crc = cpu_to_le32(crc);
+	return crc;
 }
 
 /*
  * Is @blk block @index of log @logid of pool @poolid, following a block
- * whose crc was @prev_crc?  On success returns its generation and the
- * bytes of records it holds.
+ * whose crc was @prev_crc?  On success returns its generation, the bytes
+ * of records it holds and its checksum (verified: the caller need not
+ * compute it again to chain the next block to it).
  */
 int omf_blk_check(const void *blk, u64 index, const u8 *poolid, u32 logid,
-		  u32 prev_crc, u64 *gen, u16 *used)
+		  u32 prev_crc, u64 *gen, u16 *used, u32 *crc)
 {
 	const struct omf_blk_hdr *h = blk;
 
@@ -180,6 +185,7 @@ int omf_blk_check(const void *blk, u64 index, const u8 *poolid, u32 logid,
 
 	*gen = le64_to_cpu(h->gen);
 	*used = le16_to_cpu(h->used);
+	*crc = le32_to_cpu(h->crc);
 	return 0;
 }
 

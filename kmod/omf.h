@@ -112,11 +112,10 @@ void omf_sb_pack(const struct sb_info *sb, void *area);
 int omf_sb_unpack(const void *area, struct sb_info *sb);
 bool omf_sb_has_magic(const void *area);
 
-void omf_blk_seal(void *blk, u64 gen, u64 index, const u8 *poolid, u32 logid,
-		  u32 prev_crc, u64 nonce, u16 used);
+u32 omf_blk_seal(void *blk, u64 gen, u64 index, const u8 *poolid, u32 logid,
+		 u32 prev_crc, u64 nonce, u16 used);
 int omf_blk_check(const void *blk, u64 index, const u8 *poolid, u32 logid,
-		  u32 prev_crc, u64 *gen, u16 *used);
-u32 omf_blk_crc(const void *blk);
+		  u32 prev_crc, u64 *gen, u16 *used, u32 *crc);
 
 int omf_rec_put(void *payload_area, u16 *used, u16 type, const void *rec,
 		u16 len);

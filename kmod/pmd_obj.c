@@ -243,6 +243,29 @@ int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len)
 }
 
 /*
+ * Undo every obj_replay() of MDC-@slot (mdc_load() replayed a log it then
+ * did not keep): the slot's objects leave the table, their usage with
+ * them, and its uniquifiers start over.  Nothing else replays into the
+ * slot, and nothing uses the table before activation is over.
+ */
+void obj_replay_reset(struct mpool *mp, u8 slot)
+{
+	unsigned long first = objid_key(objid_make(0, 0, slot));
+	unsigned long last = objid_key(objid_make(OBJID_UNIQ_MAX, 0xf, slot));
+	struct mp_objtab *t = &mp->objs;
+	struct mp_obj *obj;
+	unsigned long key;
+
+	xa_for_each_range(&t->objs, key, obj, first, last) {
+		xa_erase(&t->objs, key);
+		obj_stats(mp, obj, false);
+		obj_put(obj);
+	}
+	t->next_uniq[slot] = OBJ_UNIQ_BLOCK;
+	t->ckpt[slot] = 0;
+}
+
+/*
  * After every MDC is replayed, reserve the zones of the objects that are
  * left.  Not during the replay: a zone freed by a delete in one MDC may
  * hold an object recorded in another, and the MDCs are replayed one after

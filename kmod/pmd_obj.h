@@ -116,6 +116,7 @@ void obj_table_init(struct mp_objtab *t);
 void obj_table_free(struct mpool *mp);
 
 int obj_replay(struct mpool *mp, u8 slot, u16 type, const void *rec, u16 len);
+void obj_replay_reset(struct mpool *mp, u8 slot);
 int obj_reserve_zones(struct mpool *mp);
 mdc_snapshot_fn obj_snapshot;
 
