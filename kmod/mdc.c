@@ -379,10 +379,12 @@ out:
  * replayed as it is scanned, it proves complete when its CEND turns up.
  * The older log's first block is all that is read of it (its generation
  * counts for the next compaction).  If the newer log is not complete (a
- * compaction cut short) or its replay fails, @reset undoes what the owner
- * took from it, and both logs are measured in full before the complete
- * one is replayed, as when the generations tie.  Without @reset the newer
- * log is measured, then replayed: read twice, but the older one still not.
+ * compaction cut short), @reset undoes what the owner took from it, and
+ * both logs are measured in full before the complete one is replayed, as
+ * when the generations tie.  A replay that fails is the load's error only
+ * if its log proves complete, as if it had been measured first.  Without
+ * @reset the newer log is measured, then replayed: read twice, but the
+ * older one still not.
  */
 int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, mdc_reset_fn *reset, void *arg)
 {
@@ -399,12 +401,22 @@ int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, mdc_reset_fn *reset, void *
 	if (a->gen != b->gen) {
 		c = a->gen > b->gen ? a : b;
 		rc = mdc_scan(mdc, c, reset ? replay : NULL, arg, U64_MAX);
-		if (!rc && c->complete) {
+		if (rc && reset) {
+			/* The replay failed: the load's error if @c is the log to keep. */
+			int err = rc;
+
+			rc = mdc_scan(mdc, c, NULL, NULL, U64_MAX);
+			if (!rc && c->complete)
+				rc = err;
+		} else if (!rc && c->complete) {
 			mdc->active = c == b;
 			if (!reset)
 				rc = mdc_scan(mdc, c, replay, arg, U64_MAX);
 			goto out;
 		}
+		if (rc)
+			goto out;
+		/* @c is not complete (a compaction cut short): undo what it gave. */
 		if (reset)
 			reset(arg);
 	}
