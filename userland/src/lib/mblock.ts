@@ -9,14 +9,17 @@
  *   mb.commit(id);
  *   const back = mb.read(id, 0, data.length);
  */
-import { MpiocMblock, MpiocMblockId, MpiocMblockRw, type MblockPropsEx } from '../gen/structs.js';
+import { IOCTLS } from '../gen/ioctl.js';
+import { LAYOUT, MpiocMblock, MpiocMblockId, MpiocMblockRw, type MblockPropsEx } from '../gen/structs.js';
 import { MpoolError } from '../sys/errors.js';
 import type { IoSegment } from '../sys/iovec.js';
+import { argumentView, ioctlArgument } from '../uapi/ioctl.js';
+import * as rt from '../uapi/runtime.js';
 import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
 import { EINVAL, ENOENT } from './errno.js';
-import { readData, writeData, type IoData } from './objio.js';
-import { objectError, objectIdHex, pageSpan } from './objects.js';
+import { pagesOk, readData, writeData, type IoData } from './objio.js';
+import { checkObjectId, objectError, objectIdHex, pageSpan } from './objects.js';
 import { PoolObjects, type ObjectHints } from './pool-objects.js';
 
 export interface MblockProps {
@@ -62,6 +65,33 @@ export function fromMblockProps(p: MblockPropsEx): MblockProps {
   };
 }
 
+/*
+ * Where the hot paths (find, alloc, one-segment reads and writes) read and
+ * write their few fields: offsets from the generated LAYOUT, never written
+ * down here. Building and decoding the whole struct (its reserved arrays
+ * included) cost more than the ioctl under emulation (bench/ops.ts).
+ */
+const MB = LAYOUT.mpioc_mblock.fields;
+const RW = LAYOUT.mpioc_mblock_rw.fields;
+const PX = LAYOUT.mblock_props_ex.fields;
+const PR = LAYOUT.mblock_props.fields;
+const PROPS_AT = MB.mb_props.offset + PX.mbx_props.offset;
+
+/** The properties of an MB_ALLOC or MB_FIND result, read in place. */
+function mblockPropsIn(dv: DataView): MblockProps {
+  const id = rt.getU64(dv, PROPS_AT + PR.mpr_objid.offset);
+  return {
+    id,
+    idHex: objectIdHex(id),
+    mclass: mclassName(rt.getU32(dv, PROPS_AT + PR.mpr_mclassp.offset)),
+    capacity: BigInt(rt.getU32(dv, PROPS_AT + PR.mpr_alloc_cap.offset)),
+    written: BigInt(rt.getU32(dv, PROPS_AT + PR.mpr_write_len.offset)),
+    optimalWriteSize: BigInt(rt.getU32(dv, PROPS_AT + PR.mpr_optimal_wrsz.offset)),
+    committed: rt.getU8(dv, PROPS_AT + PR.mpr_iscommitted.offset) !== 0,
+    zoneCount: rt.getU8(dv, MB.mb_props.offset + PX.mbx_zonecnt.offset),
+  };
+}
+
 const WRITE_HINTS = {
   EALREADY: 'is committed: mblocks are immutable after commit',
   EINVAL: 'the write does not fit: iovecs must be whole aligned pages, 1..1024 of them, at most rwsz_max_mb MiB, within the mblock capacity',
@@ -77,14 +107,19 @@ export class Mblocks extends PoolObjects<MblockProps> {
     const mclass = opts.mclass ?? 'capacity';
     const hints = { ENODEV: `the pool has no ${mclass} device`, ENOSPC: `no free zone in the ${mclass} class` };
     return this.call('alloc', undefined, hints, () => {
-      const value = { ...MpiocMblock.zero(), mb_mclassp: mclassNumber(mclass), mb_spare: opts.spare ? 1 : 0 };
-      return fromMblockProps(this.ioctl('MPIOC_MB_ALLOC', MpiocMblock, value).mb_props);
+      const dv = argumentView(MpiocMblock.size);
+      rt.putU8(dv, MB.mb_mclassp.offset, mclassNumber(mclass), 'mpioc_mblock.mb_mclassp');
+      rt.putU8(dv, MB.mb_spare.offset, opts.spare ? 1 : 0, 'mpioc_mblock.mb_spare');
+      return mblockPropsIn(ioctlArgument(this.pool.fd, IOCTLS.MPIOC_MB_ALLOC, this.pool.path));
     });
   }
 
   /** MB_FIND: the properties of an mblock, committed or not. */
   find(id: bigint): MblockProps {
-    return this.call('find', id, undefined, () => fromMblockProps(this.ioctl('MPIOC_MB_FIND', MpiocMblock, { ...MpiocMblock.zero(), mb_objid: id }).mb_props));
+    return this.call('find', id, undefined, () => {
+      rt.putU64(argumentView(MpiocMblock.size), MB.mb_objid.offset, id, 'mpioc_mblock.mb_objid');
+      return mblockPropsIn(ioctlArgument(this.pool.fd, IOCTLS.MPIOC_MB_FIND, this.pool.path));
+    });
   }
 
   /** Same as find(). */
@@ -130,6 +165,10 @@ export class Mblocks extends PoolObjects<MblockProps> {
   }
 
   #rw(cmd: 'MPIOC_MB_WRITE' | 'MPIOC_MB_READ', id: bigint, offset: number, segs: readonly IoSegment[]): void {
+    if (segs.length === 1) {
+      this.#rwOne(cmd, id, offset, segs[0]!.address, segs[0]!.length);
+      return;
+    }
     this.iovecIoctl(cmd, MpiocMblockRw, segs, (iov) => ({
       mb_objid: id,
       mb_offset: BigInt(offset),
@@ -140,9 +179,24 @@ export class Mblocks extends PoolObjects<MblockProps> {
     }));
   }
 
+  #rwOne(cmd: 'MPIOC_MB_WRITE' | 'MPIOC_MB_READ', id: bigint, offset: number, address: bigint, length: number): void {
+    this.oneSegmentIoctl(cmd, address, length, (dv, iov) => {
+      rt.putU64(dv, RW.mb_objid.offset, id, 'mpioc_mblock_rw.mb_objid');
+      rt.putS64(dv, RW.mb_offset.offset, BigInt(offset), 'mpioc_mblock_rw.mb_offset');
+      rt.putU16(dv, RW.mb_iov_cnt.offset, 1, 'mpioc_mblock_rw.mb_iov_cnt');
+      rt.putU64(dv, RW.mb_iov.offset, iov, 'mpioc_mblock_rw.mb_iov');
+    });
+  }
+
   /** MB_READ into `target` (whole pages) from a page-aligned `offset`; zero-copy when target is aligned. */
   readInto(id: bigint, offset: number, target: Uint8Array | AlignedBuffer): void {
     const hints = (): ObjectHints => ({ ...READ_HINTS, EINVAL: `the read (${target.length} bytes at ${offset}) goes past the written length` });
+    // The common case, an AlignedBuffer that one ioctl takes, goes straight to it.
+    if (target instanceof AlignedBuffer && !target.freed && target.length <= this.limits.maxBytes && pagesOk(offset, target.length)) {
+      checkObjectId(id, 'mblock', 'read', this.pool.path);
+      this.guard('read', id, hints, () => this.#rwOne('MPIOC_MB_READ', id, offset, target.address, target.length));
+      return;
+    }
     this.pageIo('read', id, offset, target, hints, (bytes) => readData(bytes, this.limits, (segs, at) => this.readRaw(id, offset + at, segs)));
   }
 

@@ -10,9 +10,10 @@
  *   ml.writePages(id, 0, page);           // whole pages at a page offset
  *   const gen = ml.erase(id);             // generation + 1 (or more)
  */
-import { MpiocMlog, MpiocMlogId, MpiocMlogIo, type MlogPropsEx } from '../gen/structs.js';
+import { LAYOUT, MpiocMlog, MpiocMlogId, MpiocMlogIo, type MlogPropsEx } from '../gen/structs.js';
 import { MpoolError } from '../sys/errors.js';
 import type { IoSegment } from '../sys/iovec.js';
+import * as rt from '../uapi/runtime.js';
 import type { AlignedBuffer } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
 import { EINVAL } from './errno.js';
@@ -20,6 +21,9 @@ import { readData, writeData } from './objio.js';
 import { objectIdHex } from './objects.js';
 import { PoolObjects, type ObjectHints } from './pool-objects.js';
 import { formatUuid } from './uuid.js';
+
+/* The fields of an MLOG_READ/WRITE argument, from the generated LAYOUT. */
+const IO = LAYOUT.mpioc_mlog_io.fields;
 
 /** enum mlog_state bit 0. */
 export const MLOG_STATE_COMMITTED = 1;
@@ -148,6 +152,17 @@ export class Mlogs extends PoolObjects<MlogProps> {
 
   /** One MLOG_READ/WRITE ioctl of exactly these segments, unchecked (op 0 read, 1 write). */
   ioRaw(id: bigint, offset: number, write: boolean, segs: readonly IoSegment[], cmd: 'MPIOC_MLOG_READ' | 'MPIOC_MLOG_WRITE' = write ? 'MPIOC_MLOG_WRITE' : 'MPIOC_MLOG_READ'): void {
+    // One segment, what the framing's flushes and reads are: the argument's fields written in place.
+    if (segs.length === 1) {
+      this.oneSegmentIoctl(cmd, segs[0]!.address, segs[0]!.length, (dv, iov) => {
+        rt.putU64(dv, IO.mi_objid.offset, id, 'mpioc_mlog_io.mi_objid');
+        rt.putS64(dv, IO.mi_off.offset, BigInt(offset), 'mpioc_mlog_io.mi_off');
+        rt.putU8(dv, IO.mi_op.offset, write ? 1 : 0, 'mpioc_mlog_io.mi_op');
+        rt.putU16(dv, IO.mi_iovc.offset, 1, 'mpioc_mlog_io.mi_iovc');
+        rt.putU64(dv, IO.mi_iov.offset, iov, 'mpioc_mlog_io.mi_iov');
+      });
+      return;
+    }
     this.iovecIoctl(cmd, MpiocMlogIo, segs, (iov) => ({
       ...MpiocMlogIo.zero(),
       mi_objid: id,

@@ -6,9 +6,9 @@
  */
 import { MPIOC_KIOV_MAX } from '../gen/constants.js';
 import { IOCTLS } from '../gen/ioctl.js';
-import { encodeIovecs, IOVEC_SIZE, type IoSegment } from '../sys/iovec.js';
+import { encodeIovecs, IOVEC_SIZE, putIovec, type IoSegment } from '../sys/iovec.js';
 import * as sys from '../sys/libc.js';
-import { ioctlStruct, ioctlStructIn } from '../uapi/ioctl.js';
+import { argumentView, ioctlArgument, ioctlStruct, ioctlStructIn } from '../uapi/ioctl.js';
 import type { StructCodec } from '../uapi/runtime.js';
 import { AlignedBuffer } from './aligned.js';
 import { checkPages, pagesOk } from './objio.js';
@@ -33,6 +33,14 @@ export type IoctlName = keyof typeof IOCTLS;
  * buffer of its own (the kernel then refuses it).
  */
 const iovScratch = Buffer.alloc(MPIOC_KIOV_MAX * IOVEC_SIZE);
+// Taken once: the buffer lives as long as the module, and V8 never moves a backing store.
+const iovScratchAddress = sys.addressOf(iovScratch);
+
+/** The address of a struct iovec array describing `segs`: the reused one when they fit it. */
+function iovecArray(segs: readonly IoSegment[]): bigint {
+  const iov = encodeIovecs(segs, iovScratch);
+  return iov.buffer === iovScratch.buffer ? iovScratchAddress : sys.addressOf(iov);
+}
 
 export abstract class PoolObjects<Props extends { committed: boolean }> {
   readonly pool: PoolHandle;
@@ -58,8 +66,19 @@ export abstract class PoolObjects<Props extends { committed: boolean }> {
 
   /** One I/O ioctl over these segments: `value` gets the address of their struct iovec array. */
   protected iovecIoctl<T>(cmd: IoctlName, codec: StructCodec<T>, segs: readonly IoSegment[], value: (iov: bigint) => T): void {
-    const iov = encodeIovecs(segs, iovScratch);
-    ioctlStructIn(this.pool.fd, IOCTLS[cmd], codec, value(sys.addressOf(iov)), this.pool.path);
+    ioctlStructIn(this.pool.fd, IOCTLS[cmd], codec, value(iovecArray(segs)), this.pool.path);
+  }
+
+  /**
+   * The same for one segment, the common case of an I/O call, with the
+   * argument's fields written straight into its buffer: `put` gets the
+   * zeroed view of `cmd`'s argument and the iovec array's address.
+   */
+  protected oneSegmentIoctl(cmd: IoctlName, address: bigint, length: number, put: (dv: DataView, iov: bigint) => void): void {
+    const info = IOCTLS[cmd];
+    putIovec(iovScratch, 0, address, length);
+    put(argumentView(info.size), iovScratchAddress);
+    ioctlArgument(this.pool.fd, info, this.pool.path);
   }
 
   /** Run `fn` (after checking `id`, if one); a failure is rethrown naming the object, with `hints`. */
@@ -79,7 +98,7 @@ export abstract class PoolObjects<Props extends { committed: boolean }> {
     this.guard(op, id, hints, () => fn(bytes));
   }
 
-  private guard<T>(op: string, id: bigint | undefined, hints: LazyHints, fn: () => T): T {
+  protected guard<T>(op: string, id: bigint | undefined, hints: LazyHints, fn: () => T): T {
     try {
       return fn();
     } catch (e) {

@@ -27,10 +27,13 @@ export interface IoSegment {
 export function encodeIovecs(segs: readonly IoSegment[], into?: Buffer): Buffer {
   const size = segs.length * IOVEC_SIZE;
   const buf = into && into.length >= size ? into.subarray(0, size) : Buffer.alloc(size);
-  segs.forEach((s, i) => {
-    if (!Number.isSafeInteger(s.length) || s.length < 0) throw new RangeError(`iovec[${i}].iov_len: ${s.length} is not a size`);
-    buf.writeBigUInt64LE(s.address, i * IOVEC_SIZE + BASE_OFF);
-    buf.writeBigUInt64LE(BigInt(s.length), i * IOVEC_SIZE + LEN_OFF);
-  });
+  segs.forEach((s, i) => putIovec(buf, i, s.address, s.length));
   return buf;
+}
+
+/** Entry `i` of the struct iovec array in `buf`: one segment, without building an IoSegment. */
+export function putIovec(buf: Buffer, i: number, address: bigint, length: number): void {
+  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`iovec[${i}].iov_len: ${length} is not a size`);
+  buf.writeBigUInt64LE(address, i * IOVEC_SIZE + BASE_OFF);
+  buf.writeBigUInt64LE(BigInt(length), i * IOVEC_SIZE + LEN_OFF);
 }

@@ -35,6 +35,24 @@ export function ioctlStruct<T>(fd: number, cmd: IoctlInfo, codec: StructCodec<T>
   return codec.decode(dv, 0);
 }
 
+/**
+ * The zeroed argument buffer of `size` bytes, for hot paths that write the
+ * few fields they set themselves (at offsets from the generated LAYOUT,
+ * with the checked writers of runtime.ts) and then call ioctlArgument().
+ * Valid until the next call that takes a buffer of the same size.
+ */
+export function argumentView(size: number): DataView {
+  return argumentBuffer(size).dv;
+}
+
+/** Issue `cmd` with the argument argumentView(cmd.size) holds; returns that view, as the kernel left it. */
+export function ioctlArgument(fd: number, cmd: IoctlInfo, path?: string): DataView {
+  const s = scratch.get(cmd.size);
+  if (!s) throw new Error(`${cmd.name}: no argument was written (argumentView(${cmd.size}))`);
+  sys.ioctl(fd, cmd.request, s.buf, cmd.name, path);
+  return s.dv;
+}
+
 /** The same, for commands whose result the caller does not need: nothing is decoded. */
 export function ioctlStructIn<T>(fd: number, cmd: IoctlInfo, codec: StructCodec<T>, value: T, path?: string): DataView {
   if (cmd.size !== codec.size) {
