@@ -11,7 +11,13 @@
  *   - mlog sync append: one 4 KiB record appended through the record
  *     framing with sync (userland/src/mlog/framing.ts over MLOG_WRITE),
  *     against a 4 KiB O_DIRECT pwrite + fsync of the raw device through the
- *     same libc binding; p50 and p99 of each call's time;
+ *     same libc binding; p50 and p99 of each call's time. A second
+ *     baseline writes 8 KiB at 4 KiB steps: a 4 KiB record and its headers
+ *     span two log pages in 1.9.0's format, a sync append writes both, and
+ *     the next one rewrites the second. A third row times a bare koffi
+ *     MLOG_WRITE of the same pattern on the same mlog, and a fourth
+ *     the part of each append spent in the media's write (the library's
+ *     MLOG_WRITE call): what is left of an append is the framing's own;
  *   - the library's cost per call: Mblocks.find() (MB_FIND) and
  *     Mblocks.readInto() of 4 KiB (MB_READ), against a koffi ioctl of the
  *     same request from a buffer encoded once, outside the loop.
@@ -24,9 +30,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import koffi from 'koffi';
 import { IOCTLS } from '../userland/src/gen/ioctl.js';
-import { MpiocMblock, MpiocMblockRw } from '../userland/src/gen/structs.js';
+import { MpiocMblock, MpiocMblockRw, MpiocMlogIo } from '../userland/src/gen/structs.js';
 import { AlignedBuffer } from '../userland/src/lib/aligned.js';
-import { openMlog } from '../userland/src/lib/mlog-open.js';
+import { kernelMlogMedia } from '../userland/src/lib/mlog.js';
+import { Mlog } from '../userland/src/mlog/framing.js';
+import type { MlogMedia } from '../userland/src/mlog/media.js';
 import { Pool } from '../userland/src/lib/pool.js';
 import { Pools } from '../userland/src/lib/pools.js';
 import { encodeIovecs } from '../userland/src/sys/iovec.js';
@@ -85,7 +93,7 @@ export function runOpsBench(helpers: string): OpsRow[] {
   const rawFd = sys.open('/dev/mapper/oraw', sys.O_RDWR | sys.O_DIRECT);
   const page = AlignedBuffer.alloc(4096);
   page.bytes.fill(0x5a);
-  const rawPage = sys.anonymousMapping(4096);
+  const rawPage = sys.anonymousMapping(8192);
   rawPage.bytes.fill(0x5a);
 
   // The object the per-call rows ask about: one committed page.
@@ -113,6 +121,10 @@ export function runOpsBench(helpers: string): OpsRow[] {
     small: [[], []] as [number[], number[]],
     p50: [[], []] as [number[], number[]],
     p99: [[], []] as [number[], number[]],
+    p50pages: [[], []] as [number[], number[]],
+    p99pages: [[], []] as [number[], number[]],
+    p50ioctl: [[], []] as [number[], number[]],
+    p50media: [[], []] as [number[], number[]],
     find: [[], []] as [number[], number[]],
     read: [[], []] as [number[], number[]],
   };
@@ -126,29 +138,66 @@ export function runOpsBench(helpers: string): OpsRow[] {
       // A fresh mlog each round, so that every round appends from its start.
       const ml = pool.mlogs.alloc({ capacity: 8 << 20 });
       pool.mlogs.commit(ml.id);
-      const log = openMlog(pool, ml.id);
+      // The kernel mlog's media, its writes timed: what an append spends in MLOG_WRITE (and the library's call of it).
+      const media = kernelMlogMedia(pool, ml.id);
+      let inWrite = 0;
+      const timed: MlogMedia = {
+        sectorSize: media.sectorSize,
+        capacity: media.capacity,
+        uuid: media.uuid,
+        gen: media.gen,
+        read: (off, buf) => media.read(off, buf),
+        write: (off, buf) => {
+          const t = now();
+          media.write(off, buf);
+          inWrite += now() - t;
+        },
+        allocBuffer: (n) => media.allocBuffer(n),
+      };
+      const log = Mlog.open(timed);
       const rec = new Uint8Array(4096).fill(0xa5);
       const mlUs: number[] = [];
+      const writeUs: number[] = [];
       for (let i = 0; i < APPENDS; i++) {
+        inWrite = 0;
         const t0 = now();
         log.append(rec, true);
         mlUs.push((now() - t0) * 1e6);
+        writeUs.push(inWrite * 1e6);
       }
       log.close();
-      pool.mlogs.delete(ml.id);
-      const rawUs: number[] = [];
+      // The same mlog past what the framing wrote: 8 KiB MLOG_WRITEs at 4 KiB steps, each FUA, straight through koffi.
+      const ioUs: number[] = [];
+      const mlIov = encodeIovecs([{ address: rawPage.address, length: 8192 }]);
+      const mlArg = Buffer.alloc(MpiocMlogIo.size);
+      const mlWrite = bare(IOCTLS.MPIOC_MLOG_WRITE.request, mlArg);
       for (let i = 0; i < APPENDS; i++) {
+        MpiocMlogIo.encode(viewOf(mlArg), 0, { ...MpiocMlogIo.zero(), mi_objid: ml.id, mi_off: BigInt((4 << 20) + i * 4096), mi_op: 1, mi_iovc: 1, mi_iov: koffi.address(mlIov) });
         const t0 = now();
-        sys.pwrite(rawFd, rawPage, 0, 4096, BigInt(i * 4096));
-        sys.fsync(rawFd);
-        rawUs.push((now() - t0) * 1e6);
+        mlWrite();
+        ioUs.push((now() - t0) * 1e6);
       }
+      pool.mlogs.delete(ml.id);
+      // `bytes` at `step` after the last: the 8 KiB rows step by 4 KiB, each write rewriting the page the last one ended in, as the framing's flushes do.
+      const rawSync = (bytes: number, step: number): [number, number] => {
+        const us: number[] = [];
+        for (let i = 0; i < APPENDS; i++) {
+          const t0 = now();
+          sys.pwrite(rawFd, rawPage, 0, bytes, BigInt(i * step));
+          sys.fsync(rawFd);
+          us.push((now() - t0) * 1e6);
+        }
+        return percentiles(us);
+      };
       const [m50, m99] = percentiles(mlUs);
-      const [r50, r99] = percentiles(rawUs);
-      keep(round, v.p50, 0, m50);
-      keep(round, v.p50, 1, r50);
-      keep(round, v.p99, 0, m99);
-      keep(round, v.p99, 1, r99);
+      const [r50, r99] = rawSync(4096, 4096);
+      const [p50, p99] = rawSync(8192, 4096);
+      const [i50] = percentiles(ioUs);
+      const [w50] = percentiles(writeUs);
+      for (const [into, m, r] of [[v.p50, m50, r50], [v.p99, m99, r99], [v.p50pages, m50, p50], [v.p99pages, m99, p99], [v.p50ioctl, i50, p50], [v.p50media, w50, i50]] as const) {
+        keep(round, into, 0, m);
+        keep(round, into, 1, r);
+      }
 
       keep(round, v.find, 0, perCall(() => void pool.mblocks.find(id)));
       keep(round, v.find, 1, perCall(bare(find.request, findArg)));
@@ -176,6 +225,10 @@ export function runOpsBench(helpers: string): OpsRow[] {
     row('small objects: alloc + 64 KiB write + commit + delete', 'ops/s', 'higher', 'ext4: create, O_DIRECT 64 KiB write, fdatasync, close, unlink', '>= 1.5x', v.small),
     row('mlog 4 KiB sync append through the framing, p50', 'µs', 'lower', 'O_DIRECT 4 KiB pwrite + fsync, p50', '<= 1.0x', v.p50),
     row('mlog 4 KiB sync append through the framing, p99', 'µs', 'lower', 'O_DIRECT 4 KiB pwrite + fsync, p99', '<= 1.0x', v.p99),
+    row('mlog 4 KiB sync append, p50, against the two pages it writes', 'µs', 'lower', 'O_DIRECT 8 KiB pwrite at 4 KiB steps + fsync, p50', '', v.p50pages),
+    row('mlog 4 KiB sync append, p99, against the two pages it writes', 'µs', 'lower', 'O_DIRECT 8 KiB pwrite at 4 KiB steps + fsync, p99', '', v.p99pages),
+    row('bare MLOG_WRITE of 8 KiB at 4 KiB steps (koffi ioctl, FUA), p50', 'µs', 'lower', 'O_DIRECT 8 KiB pwrite at 4 KiB steps + fsync, p50', '', v.p50ioctl),
+    row("an append's time in the media's write (library + MLOG_WRITE), p50", 'µs', 'lower', 'bare MLOG_WRITE of 8 KiB at 4 KiB steps, p50', '', v.p50media),
     row('library Mblocks.find() (MB_FIND)', 'µs/call', 'lower', 'koffi ioctl of the same request', '<= 1.3x', v.find),
     row('library Mblocks.readInto() 4 KiB (MB_READ)', 'µs/call', 'lower', 'koffi ioctl of the same request', '<= 1.3x', v.read),
   ];

@@ -1,7 +1,8 @@
 /**
  * make bench: one VM run of bench/guest.ts on a 4 GiB virtual disk; prints
  * each measurement with its baseline and the ratio, medians with min and
- * max of interleaved rounds. BENCH=ops,xfer runs those parts only.
+ * max of interleaved rounds. BENCH=ops,xfer runs those parts only;
+ * MPOOL_BENCH_ROUNDS=N counts N rounds (default 5) after each warm-up.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,11 +22,14 @@ const ko = buildModule(kernel);
 buildHelpers('reaper');
 execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${join(REPO, 'uapi')}`, '-o', join(HELPERS, 'xfer'), join(REPO, 'bench/xfer.c')]);
 const only = process.env.BENCH ?? '';
+// Interleaved rounds each part counts after its warm-up (the guest reads it too).
+const ROUNDS = Number(process.env.MPOOL_BENCH_ROUNDS ?? 5);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`bench: MPOOL_BENCH_ROUNDS=${process.env.MPOOL_BENCH_ROUNDS} is not a positive integer`);
 const parts = only ? only.split(',') : ['ops', 'mcache', 'reaper', 'xfer', 'meta'];
 const share = join(BUILD, 'vm', 'runs', 'bench');
 const metaShare = join(BUILD, 'vm', 'runs', 'bench-meta');
 const guestScript = (which: string): string =>
-  `insmod ${ko} || exit 90\ncd ${REPO} && MPOOL_SHARE="$OLDPWD" MPOOL_HELPERS=${HELPERS} MPOOL_BENCH_ONLY=${which} MPOOL_BENCH_META=${META_COUNTS.join(',')} node --import tsx bench/guest.ts\nrc=$?\ncd - >/dev/null; rmmod mpool; dmesg > dmesg.txt; exit $rc`;
+  `insmod ${ko} || exit 90\ncd ${REPO} && MPOOL_SHARE="$OLDPWD" MPOOL_HELPERS=${HELPERS} MPOOL_BENCH_ONLY=${which} MPOOL_BENCH_META=${META_COUNTS.join(',')} MPOOL_BENCH_ROUNDS=${ROUNDS} node --import tsx bench/guest.ts\nrc=$?\ncd - >/dev/null; rmmod mpool; dmesg > dmesg.txt; exit $rc`;
 const fail = (r: Awaited<ReturnType<typeof boot>>): never => {
   console.log(`bench: FAILED\n${formatVerdict(r.verdict)}\n${r.console.split('\n').slice(-30).join('\n')}`);
   process.exit(1);
@@ -93,9 +97,11 @@ if (xf?.length) {
   const f = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(0)} [${s.min.toFixed(0)}..${s.max.toFixed(0)}]`;
   for (const row of xf) {
     const shapes = Object.entries(row.shapes).map(
-      ([k, v]) => `${k}: ${f(v.stat)} ${v.ratio.toFixed(2)}x${v.commitShare === undefined ? '' : ` (commits ${(v.commitShare * 100).toFixed(0)}%)`}`,
+      ([k, v]) =>
+        `${k}: ${f(v.stat)} ${v.ratio.toFixed(2)}x, ${v.cpuMsPerMiB.median.toFixed(2)} CPU ms/MiB${v.commitShare === undefined ? '' : ` (commits ${(v.commitShare * 100).toFixed(0)}%)`}`,
     );
-    console.log(`  ${row.name}: raw ${f(row.raw)}; ${shapes.join('; ')}`);
+    const base = row.baseline ? ` (${row.baseline})` : '';
+    console.log(`  ${row.name}: raw${base} ${f(row.raw)}, ${row.rawCpuMsPerMiB.median.toFixed(2)} CPU ms/MiB; ${shapes.join('; ')}`);
   }
 }
 const meta = read<MetaStage[]>('meta.json');

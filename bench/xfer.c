@@ -4,11 +4,21 @@
  * guest).  The same loop moves the data through mblocks and through raw
  * O_DIRECT, so that the ratio is the kernel's, not a language runtime's.
  * Each command prints one line: MiB/s, then for mbwrite the mblock ids.
+ * rawwrite, rawread, mbwrite and mbread end with one more line: the CPU
+ * seconds the process used (user + system, every thread), so that a gap
+ * between two of them can be told apart as CPU or as waiting.
  *
- *   xfer rawwrite DEV IOSZ TOTAL [SYNC]   O_DIRECT pwrites from 0, then fdatasync;
+ *   xfer rawwrite DEV IOSZ TOTAL [SYNC [REC]]
+ *                                         O_DIRECT pwrites from 0, then fdatasync;
  *                                         with SYNC, an fdatasync after every
- *                                         SYNC bytes too (one per object)
- *   xfer rawread DEV IOSZ TOTAL THREADS   O_DIRECT preads of [0, TOTAL), split
+ *                                         SYNC bytes too (one per object); with
+ *                                         REC, each object ends as a commit
+ *                                         does on a disk without FUA:
+ *                                         fdatasync, a REC-byte record write
+ *                                         after TOTAL, fdatasync
+ *   xfer rawread DEV IOSZ TOTAL THREADS [START]
+ *                                         O_DIRECT preads of [START, START +
+ *                                         TOTAL) (START 0 by default), split
  *   xfer mbwrite NODE IOSZ TOTAL MBSZ     TOTAL/MBSZ mblocks, written in IOSZ
  *                                         pieces and committed; a third line
  *                                         gives the seconds in commits and
@@ -37,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +68,17 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* User + system CPU seconds of this process so far, all threads. */
+static double cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		die("getrusage");
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static uint64_t num(const char *s)
@@ -153,9 +175,10 @@ static double run_readers(struct job *jobs, int n)
 static int cmd_rawwrite(char **av)
 {
 	size_t iosz = num(av[1]);
-	uint64_t total = num(av[2]), sync = av[3] ? num(av[3]) : 0, off;
+	uint64_t total = num(av[2]), sync = av[3] ? num(av[3]) : 0, off, nrec = 0;
+	size_t rec = sync && av[4] ? num(av[4]) : 0;
 	int fd = open(av[0], O_RDWR | O_DIRECT);
-	void *buf = buffer(iosz);
+	void *buf = buffer(iosz), *recbuf = rec ? buffer(rec) : NULL;
 	double t0;
 
 	if (fd < 0)
@@ -164,19 +187,26 @@ static int cmd_rawwrite(char **av)
 	for (off = 0; off < total; off += iosz) {
 		if (pwrite(fd, buf, iosz, off) != (ssize_t)iosz)
 			die("pwrite");
-		if (sync && (off + iosz) % sync == 0 && off + iosz < total && fdatasync(fd))
+		if (!sync || (off + iosz) % sync)
+			continue;
+		/* The data durable first, then its record (made durable below). */
+		if (rec && fdatasync(fd))
+			die("fdatasync");
+		if (rec && pwrite(fd, recbuf, rec, total + nrec++ * rec) != (ssize_t)rec)
+			die("pwrite");
+		if (off + iosz < total && fdatasync(fd))
 			die("fdatasync");
 	}
 	if (fdatasync(fd))
 		die("fdatasync");
-	printf("%.1f\n", total / MIB / (now() - t0));
+	printf("%.1f\n%.4f\n", total / MIB / (now() - t0), cpu());
 	return 0;
 }
 
 static int cmd_rawread(char **av)
 {
 	size_t iosz = num(av[1]);
-	uint64_t total = num(av[2]);
+	uint64_t total = num(av[2]), start = av[4] ? num(av[4]) : 0;
 	int n = num(av[3]), i;
 	struct job jobs[64];
 	int fd = open(av[0], O_RDONLY | O_DIRECT);
@@ -189,8 +219,9 @@ static int cmd_rawread(char **av)
 	}
 	for (i = 0; i < n; i++)
 		jobs[i] = (struct job){ .fd = fd, .raw = 1, .iosz = iosz,
-					.start = total / n * i, .len = total / n };
+					.start = start + total / n * i, .len = total / n };
 	printf("%.1f\n", total / MIB / run_readers(jobs, n));
+	printf("%.4f\n", cpu());
 	return 0;
 }
 
@@ -231,7 +262,7 @@ static int cmd_mbwrite(char **av)
 	printf("%.1f\n", total / MIB / t);
 	for (i = 0; i < n; i++)
 		printf("%s0x%" PRIx64, i ? " " : "", ids[i]);
-	printf("\n%.4f %.4f\n", commit, t);
+	printf("\n%.4f %.4f\n%.4f\n", commit, t, cpu());
 	return 0;
 }
 
@@ -256,6 +287,7 @@ static int cmd_mbread(int ac, char **av)
 		jobs[i] = (struct job){ .fd = fd, .iosz = iosz, .ids = &ids[k],
 					.nids = nids / n, .mbsz = mbsz };
 	printf("%.1f\n", (double)nids * mbsz / MIB / run_readers(jobs, n));
+	printf("%.4f\n", cpu());
 	return 0;
 }
 
@@ -377,9 +409,9 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 
-	if (!strcmp(cmd, "rawwrite") && (argc == 5 || argc == 6))
+	if (!strcmp(cmd, "rawwrite") && argc >= 5 && argc <= 7)
 		return cmd_rawwrite(argv + 2);
-	if (!strcmp(cmd, "rawread") && argc == 6)
+	if (!strcmp(cmd, "rawread") && (argc == 6 || argc == 7))
 		return cmd_rawread(argv + 2);
 	if (!strcmp(cmd, "mbwrite") && argc == 6)
 		return cmd_mbwrite(argv + 2);

@@ -10,6 +10,15 @@
  * that no measurement pays for the host allocating the sparse file. One
  * C client (bench/xfer.c) moves the data both ways. Rounds are
  * interleaved, and the order of the shapes turns from round to round.
+ *
+ * Two more baselines say what a gap is made of:
+ *   - "commit protocol": raw writes that end each 32 MiB object the way
+ *     MB_COMMIT must on a disk without FUA (virtio-blk): fdatasync, a 4 KiB
+ *     record write, fdatasync. Two cache flushes per object, as mpool pays.
+ *   - "raw on the pool's half": raw reads of the pool's own half of the
+ *     disk (a plain, non-exclusive open), so that where on the virtual disk
+ *     the data lies is taken out of a read ratio.
+ * Every row also carries the CPU time (user + system) per MiB moved.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -30,7 +39,8 @@ export const SHAPES: readonly (readonly [number, number])[] = [
   [1, 1024],
   [8, 128],
   [8, 1024],
-  [32, 256],
+  [16, 1024],
+  [32, 1024],
 ];
 
 
@@ -40,11 +50,13 @@ export interface XferRow {
   raw: Stat;
   /** What the baseline is, when it is not the row's plain O_DIRECT loop. */
   baseline?: string;
+  /** The baseline's CPU milliseconds (user + system) per MiB moved. */
+  rawCpuMsPerMiB: Stat;
   /**
    * Per shape "conc/chunkKiB": MiB/s, the ratio of medians to raw, and for
    * writes the median share of the time spent in MB_COMMIT.
    */
-  shapes: Record<string, { stat: Stat; ratio: number; commitShare?: number }>;
+  shapes: Record<string, { stat: Stat; ratio: number; commitShare?: number; cpuMsPerMiB: Stat }>;
 }
 
 
@@ -74,9 +86,19 @@ export function runXferBench(helpers: string): XferRow[] {
   // "write N MiB": the baseline syncs once at the end; "... /object": after every MBSZ too,
   // as durable as a commit per mblock (the same mpool samples against both).
   const perObject = (m: number): string => `write ${m} MiB, fdatasync per ${MBSZ / MiB} MiB object`;
-  const names = SIZES.flatMap((s) => [`write ${s / MiB} MiB`, perObject(s / MiB), `read ${s / MiB} MiB`, `read ${s / MiB} MiB x4`]);
+  const protocol = (m: number): string => `write ${m} MiB, commit protocol per ${MBSZ / MiB} MiB object`;
+  const poolHalf = (m: number, x: string): string => `read ${m} MiB${x}, raw on the pool's half`;
+  const names = SIZES.flatMap((s) => {
+    const m = s / MiB;
+    return [`write ${m} MiB`, perObject(m), protocol(m), `read ${m} MiB`, poolHalf(m, ''), `read ${m} MiB x4`, poolHalf(m, ' x4')];
+  });
+  // The pool-half reads start a quarter into the device: zones, not the metadata at its start.
+  const poolHalfStart = Math.floor(half / 4) * 512;
   const raw: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const rawCpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const mp: Record<string, Record<string, number[]>> = Object.fromEntries(names.map((n) => [n, Object.fromEntries(SHAPES.map((s) => [key(s), []]))]));
+  const mpCpu: Record<string, Record<string, number[]>> = Object.fromEntries(names.map((n) => [n, Object.fromEntries(SHAPES.map((s) => [key(s), []]))]));
+  const msPerMiB = (cpuSecs: string | undefined): string => String((Number(cpuSecs) * 1000) / (TOTAL / MiB));
   const commitShare: Record<string, Record<string, number[]>> = Object.fromEntries(SIZES.map((s) => [s / MiB, Object.fromEntries(SHAPES.map((sh) => [key(sh), []]))]));
 
   try {
@@ -89,20 +111,32 @@ export function runXferBench(helpers: string): XferRow[] {
         // mpool and raw alternate: a shape, raw, the next shape, raw again ...
         for (const [i, shape] of order.entries()) {
           setShape(shape);
-          const [w, ids, times] = xfer('mbwrite', node, size, TOTAL, MBSZ);
+          const [w, ids, times, wcpu] = xfer('mbwrite', node, size, TOTAL, MBSZ);
           const idv = ids!.split(' ');
           const [commit, all] = times!.split(' ').map(Number) as [number, number];
-          keep(mp[`write ${m} MiB`]![key(shape)]!, w);
-          keep(mp[perObject(m)]![key(shape)]!, w);
+          const mine = (names: string[], [v, c]: string[]): void => {
+            for (const n of names) {
+              keep(mp[n]![key(shape)]!, v);
+              keep(mpCpu[n]![key(shape)]!, msPerMiB(c));
+            }
+          };
+          mine([`write ${m} MiB`, perObject(m), protocol(m)], [w!, wcpu!]);
           keep(commitShare[m]![key(shape)]!, String(commit / all));
-          keep(mp[`read ${m} MiB`]![key(shape)]!, xfer('mbread', node, size, 1, MBSZ, ...idv)[0]);
-          keep(mp[`read ${m} MiB x4`]![key(shape)]!, xfer('mbread', node, size, 4, MBSZ, ...idv)[0]);
+          mine([`read ${m} MiB`, poolHalf(m, '')], xfer('mbread', node, size, 1, MBSZ, ...idv));
+          mine([`read ${m} MiB x4`, poolHalf(m, ' x4')], xfer('mbread', node, size, 4, MBSZ, ...idv));
           xfer('mbdelete', node, ...idv);
           if (i % 2 === 0) {
-            keep(raw[`write ${m} MiB`]!, xfer('rawwrite', '/dev/mapper/braw', size, TOTAL)[0]);
-            keep(raw[perObject(m)]!, xfer('rawwrite', '/dev/mapper/braw', size, TOTAL, MBSZ)[0]);
-            keep(raw[`read ${m} MiB`]!, xfer('rawread', '/dev/mapper/braw', size, TOTAL, 1)[0]);
-            keep(raw[`read ${m} MiB x4`]!, xfer('rawread', '/dev/mapper/braw', size, TOTAL, 4)[0]);
+            const base = (name: string, [v, c]: string[]): void => {
+              keep(raw[name]!, v);
+              keep(rawCpu[name]!, msPerMiB(c));
+            };
+            base(`write ${m} MiB`, xfer('rawwrite', '/dev/mapper/braw', size, TOTAL));
+            base(perObject(m), xfer('rawwrite', '/dev/mapper/braw', size, TOTAL, MBSZ));
+            base(protocol(m), xfer('rawwrite', '/dev/mapper/braw', size, TOTAL, MBSZ, 4096));
+            base(`read ${m} MiB`, xfer('rawread', '/dev/mapper/braw', size, TOTAL, 1));
+            base(poolHalf(m, ''), xfer('rawread', '/dev/mapper/bpool', size, TOTAL, 1, poolHalfStart));
+            base(`read ${m} MiB x4`, xfer('rawread', '/dev/mapper/braw', size, TOTAL, 4));
+            base(poolHalf(m, ' x4'), xfer('rawread', '/dev/mapper/bpool', size, TOTAL, 4, poolHalfStart));
           }
         }
       }
@@ -121,10 +155,16 @@ export function runXferBench(helpers: string): XferRow[] {
     const m = /^write (\d+) MiB/.exec(name)?.[1];
     for (const s of SHAPES) {
       const st = stat(mp[name]![key(s)]!);
-      shapes[key(s)] = { stat: st, ratio: st.median / r.median };
+      shapes[key(s)] = { stat: st, ratio: st.median / r.median, cpuMsPerMiB: stat(mpCpu[name]![key(s)]!) };
       if (m !== undefined) shapes[key(s)]!.commitShare = stat(commitShare[m]![key(s)]!).median;
     }
-    const baseline = name.includes('per') ? `O_DIRECT writes, fdatasync every ${MBSZ / MiB} MiB and at the end` : undefined;
-    return { name, raw: r, shapes, ...(baseline ? { baseline } : {}) };
+    const baseline = name.includes('protocol')
+      ? `O_DIRECT writes; per ${MBSZ / MiB} MiB object fdatasync, a 4 KiB write, fdatasync`
+      : name.includes('fdatasync per')
+        ? `O_DIRECT writes, fdatasync every ${MBSZ / MiB} MiB and at the end`
+        : name.includes("pool's half")
+          ? `O_DIRECT reads of the pool's half of the disk, from byte ${poolHalfStart}`
+          : undefined;
+    return { name, raw: r, rawCpuMsPerMiB: stat(rawCpu[name]!), shapes, ...(baseline ? { baseline } : {}) };
   });
 }

@@ -94,11 +94,11 @@ static const struct kernel_param_ops mpool_chunk_ops = {
  */
 unsigned int mpool_rwconc_max __read_mostly = 8;
 module_param_cb(rwconc_max, &mpool_rwconc_ops, &mpool_rwconc_max, 0644);
-MODULE_PARM_DESC(rwconc_max, "Bios of one mblock or mlog transfer in flight at once (1..32, default 8; 1 reads 16 MiB at half the speed)");
+MODULE_PARM_DESC(rwconc_max, "Bios of one mblock or mlog transfer in flight at once (1..32, default 8; 1 writes 16 MiB at half the speed)");
 
 unsigned int mpool_chunk_size_kb __read_mostly = 1024;
 module_param_cb(chunk_size_kb, &mpool_chunk_ops, &mpool_chunk_size_kb, 0644);
-MODULE_PARM_DESC(chunk_size_kb, "Largest bio of an mblock or mlog transfer, in KiB (4..1024, default 1024; 128 reads 16 MiB at half the speed)");
+MODULE_PARM_DESC(chunk_size_kb, "Largest bio of an mblock or mlog transfer, in KiB (4..1024, default 1024; 128 writes 16 MiB at under half the speed)");
 
 unsigned int mpool_rsvd_bios_max __read_mostly = 16;
 module_param_named(rsvd_bios_max, mpool_rsvd_bios_max, uint, 0444);
