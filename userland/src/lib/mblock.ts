@@ -18,8 +18,8 @@ import * as rt from '../uapi/runtime.js';
 import { AlignedBuffer, PAGE_SIZE } from './aligned.js';
 import { mclassName, mclassNumber, type MediaClass } from './device.js';
 import { EINVAL, ENOENT } from './errno.js';
-import { pagesOk, readData, writeData, type IoData } from './objio.js';
-import { checkObjectId, objectError, objectIdHex, pageSpan } from './objects.js';
+import { readData, writeData, type IoData } from './objio.js';
+import { objectError, objectIdHex, pageSpan } from './objects.js';
 import { PoolObjects, type ObjectHints } from './pool-objects.js';
 
 export interface MblockProps {
@@ -49,20 +49,27 @@ export interface MblockWriteOptions {
   pad?: boolean;
 }
 
+/**
+ * MblockProps from struct mblock_props_ex's fields, in its order. Written
+ * out, not spread from objectIdFields(): on the MB_FIND path a spread cost
+ * more than the ioctl itself (bench/ops.ts).
+ */
+function mblockProps(id: bigint, allocCap: number, writeLen: number, optimalWrsz: number, mclassp: number, isCommitted: number, zoneCount: number): MblockProps {
+  return {
+    id,
+    idHex: objectIdHex(id),
+    mclass: mclassName(mclassp),
+    capacity: BigInt(allocCap),
+    written: BigInt(writeLen),
+    optimalWriteSize: BigInt(optimalWrsz),
+    committed: isCommitted !== 0,
+    zoneCount,
+  };
+}
+
 export function fromMblockProps(p: MblockPropsEx): MblockProps {
   const b = p.mbx_props;
-  // Fields written out, not spread from objectIdFields(): on the MB_FIND
-  // path a spread cost more than the ioctl itself (bench/ops.ts).
-  return {
-    id: b.mpr_objid,
-    idHex: objectIdHex(b.mpr_objid),
-    mclass: mclassName(b.mpr_mclassp),
-    capacity: BigInt(b.mpr_alloc_cap),
-    written: BigInt(b.mpr_write_len),
-    optimalWriteSize: BigInt(b.mpr_optimal_wrsz),
-    committed: b.mpr_iscommitted !== 0,
-    zoneCount: p.mbx_zonecnt,
-  };
+  return mblockProps(b.mpr_objid, b.mpr_alloc_cap, b.mpr_write_len, b.mpr_optimal_wrsz, b.mpr_mclassp, b.mpr_iscommitted, p.mbx_zonecnt);
 }
 
 /*
@@ -79,17 +86,15 @@ const PROPS_AT = MB.mb_props.offset + PX.mbx_props.offset;
 
 /** The properties of an MB_ALLOC or MB_FIND result, read in place. */
 function mblockPropsIn(dv: DataView): MblockProps {
-  const id = rt.getU64(dv, PROPS_AT + PR.mpr_objid.offset);
-  return {
-    id,
-    idHex: objectIdHex(id),
-    mclass: mclassName(rt.getU32(dv, PROPS_AT + PR.mpr_mclassp.offset)),
-    capacity: BigInt(rt.getU32(dv, PROPS_AT + PR.mpr_alloc_cap.offset)),
-    written: BigInt(rt.getU32(dv, PROPS_AT + PR.mpr_write_len.offset)),
-    optimalWriteSize: BigInt(rt.getU32(dv, PROPS_AT + PR.mpr_optimal_wrsz.offset)),
-    committed: rt.getU8(dv, PROPS_AT + PR.mpr_iscommitted.offset) !== 0,
-    zoneCount: rt.getU8(dv, MB.mb_props.offset + PX.mbx_zonecnt.offset),
-  };
+  return mblockProps(
+    rt.getU64(dv, PROPS_AT + PR.mpr_objid.offset),
+    rt.getU32(dv, PROPS_AT + PR.mpr_alloc_cap.offset),
+    rt.getU32(dv, PROPS_AT + PR.mpr_write_len.offset),
+    rt.getU32(dv, PROPS_AT + PR.mpr_optimal_wrsz.offset),
+    rt.getU32(dv, PROPS_AT + PR.mpr_mclassp.offset),
+    rt.getU8(dv, PROPS_AT + PR.mpr_iscommitted.offset),
+    rt.getU8(dv, MB.mb_props.offset + PX.mbx_zonecnt.offset),
+  );
 }
 
 const WRITE_HINTS = {
@@ -191,13 +196,12 @@ export class Mblocks extends PoolObjects<MblockProps> {
   /** MB_READ into `target` (whole pages) from a page-aligned `offset`; zero-copy when target is aligned. */
   readInto(id: bigint, offset: number, target: Uint8Array | AlignedBuffer): void {
     const hints = (): ObjectHints => ({ ...READ_HINTS, EINVAL: `the read (${target.length} bytes at ${offset}) goes past the written length` });
-    // The common case, an AlignedBuffer that one ioctl takes, goes straight to it.
-    if (target instanceof AlignedBuffer && !target.freed && target.length <= this.limits.maxBytes && pagesOk(offset, target.length)) {
-      checkObjectId(id, 'mblock', 'read', this.pool.path);
-      this.guard('read', id, hints, () => this.#rwOne('MPIOC_MB_READ', id, offset, target.address, target.length));
-      return;
-    }
-    this.pageIo('read', id, offset, target, hints, (bytes) => readData(bytes, this.limits, (segs, at) => this.readRaw(id, offset + at, segs)));
+    this.pageIo('read', id, offset, target, hints, (bytes) =>
+      // The common case, an AlignedBuffer that one ioctl takes, goes straight to it.
+      target instanceof AlignedBuffer && bytes.length <= this.limits.maxBytes
+        ? this.#rwOne('MPIOC_MB_READ', id, offset, target.address, bytes.length)
+        : readData(bytes, this.limits, (segs, at) => this.readRaw(id, offset + at, segs)),
+    );
   }
 
   /**

@@ -98,7 +98,7 @@ export abstract class PoolObjects<Props extends { committed: boolean }> {
     this.guard(op, id, hints, () => fn(bytes));
   }
 
-  protected guard<T>(op: string, id: bigint | undefined, hints: LazyHints, fn: () => T): T {
+  private guard<T>(op: string, id: bigint | undefined, hints: LazyHints, fn: () => T): T {
     try {
       return fn();
     } catch (e) {
