@@ -127,11 +127,28 @@ export function packDescriptor(d: RecordDescriptor, buf: Uint8Array, off: number
   checkU32('tlen', d.tlen);
   if (!Number.isInteger(d.rlen) || d.rlen < 0 || d.rlen > LOG_RECORD_RLEN_MAX) throw new RangeError(`rlen: ${d.rlen} is not a u16`);
   if (!Number.isInteger(d.rtype) || d.rtype < 0 || d.rtype > RECORD_TYPE_MAX) throw new RangeError(`rtype: ${d.rtype} is not a record type`);
-  const dv = view(buf);
-  dv.setUint32(off, d.tlen, true);
-  dv.setUint16(off + 4, d.rlen, true);
-  buf[off + 6] = d.rtype;
-  buf[off + 7] = 0;
+  putDescriptor(view(buf), off, d.tlen, d.rlen, d.rtype);
+}
+
+/**
+ * packDescriptor() without its checks or allocations, through a DataView the
+ * caller keeps over its buffer: for the append path, whose fields are
+ * already known to fit (tlen a u32, rlen a u16, rtype a RecordType).
+ */
+export function putDescriptor(dv: DataView, off: number, tlen: number, rlen: number, rtype: number): void {
+  dv.setUint32(off, tlen, true);
+  dv.setUint16(off + 4, rlen, true);
+  dv.setUint8(off + 6, rtype);
+  dv.setUint8(off + 7, 0);
+}
+
+/**
+ * The two flush set ids of a header already packed at `off` (every other
+ * field of the header stays as it is).
+ */
+export function putHeaderSetIds(dv: DataView, off: number, pfsetid: number, cfsetid: number): void {
+  dv.setUint32(off + 24, pfsetid, true);
+  dv.setUint32(off + 28, cfsetid, true);
 }
 
 export function unpackDescriptor(buf: Uint8Array, off: number): RecordDescriptor {

@@ -28,6 +28,8 @@ import {
   RecordType,
   packDescriptor,
   packHeader,
+  putDescriptor,
+  putHeaderSetIds,
 } from './format.js';
 import { MLOG_FLUSH_MAX, MLOG_PAGE_SIZE, blockPayloadMax, type MlogGeometry, type MlogMedia } from './media.js';
 
@@ -50,7 +52,7 @@ class Source {
       const part = this.parts[this.idx];
       if (part === undefined) throw new RangeError('record source ran short');
       const n = Math.min(len - done, part.length - this.off);
-      dst.set(part.subarray(this.off, this.off + n), at + done);
+      dst.set(this.off === 0 && n === part.length ? part : part.subarray(this.off, this.off + n), at + done);
       done += n;
       this.off += n;
       if (this.off === part.length) {
@@ -65,6 +67,8 @@ export class MlogWriter {
   private readonly s: number;
   private readonly geo: MlogGeometry;
   private buf: Uint8Array | null = null;
+  /** A view of buf, made once with it: the append path allocates nothing per block. */
+  private dv: DataView | null = null;
   /** Bytes of buf that may be non-zero (everything past them is zero). */
   private used = 0;
 
@@ -227,6 +231,7 @@ export class MlogWriter {
       this.cfssoff = lead * this.s + this.aoff;
     }
     this.buf = buf;
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.asoff = asoff;
     this.used = MLOG_PAGE_SIZE;
   }
@@ -239,6 +244,7 @@ export class MlogWriter {
       this.nextBlockIfFull();
       this.ensureBuffer(op);
       const buf = this.bufOrThrow();
+      const dv = this.dv as DataView;
       const pos = this.writePos();
       const fits = Math.min(this.s - this.aoff - LOG_RECORD_DESC_LEN, LOG_RECORD_RLEN_MAX);
       let rlen: number;
@@ -252,7 +258,8 @@ export class MlogWriter {
         rtype = first ? RecordType.DATAFIRST : RecordType.DATAMID;
         first = false;
       }
-      packDescriptor({ tlen: total, rlen, rtype }, buf, pos);
+      // total was checked to be a u32 (append), rlen is at most LOG_RECORD_RLEN_MAX.
+      putDescriptor(dv, pos, total, rlen, rtype);
       this.pending = true;
       src.copy(buf, pos + LOG_RECORD_DESC_LEN, rlen);
       this.aoff += LOG_RECORD_DESC_LEN + rlen;
@@ -268,19 +275,15 @@ export class MlogWriter {
   private flushSet(op: string): void {
     const buf = this.bufOrThrow();
     const s = this.s;
+    const dv = this.dv as DataView;
     const firstSector = this.asoff + Math.floor(this.cfssoff / s);
-    for (let sector = firstSector; sector <= this.wsoff; sector++) {
-      packHeader(
-        {
-          version: LOG_BLOCK_VERSION,
-          magic: this.media.uuid,
-          pfsetid: sector === firstSector ? this.pfsetid : this.cfsetid,
-          cfsetid: this.cfsetid,
-          gen: this.media.gen,
-        },
-        buf,
-        (sector - this.asoff) * s,
-      );
+    // The first block's header is packed (and checked) whole; the others are
+    // a copy of it with their own flush set ids: only those differ.
+    const first = (firstSector - this.asoff) * s;
+    packHeader({ version: LOG_BLOCK_VERSION, magic: this.media.uuid, pfsetid: this.pfsetid, cfsetid: this.cfsetid, gen: this.media.gen }, buf, first);
+    for (let at = first + s; at <= (this.wsoff - this.asoff) * s; at += s) {
+      buf.copyWithin(at, first, first + LOG_BLOCK_HEADER_LEN);
+      putHeaderSetIds(dv, at, this.cfsetid, this.cfsetid);
     }
     const pages = Math.floor((this.wsoff - this.asoff) / this.geo.sectorsPerPage) + 1;
     try {
