@@ -30,6 +30,7 @@
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/random.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -232,27 +233,38 @@ ALLOW_ERROR_INJECTION(mdc_append, ERRNO);
  * A log is read a window of blocks at a time, in one bio of up to 1 MiB,
  * rather than a block at a time: with many objects, reading the logs is
  * most of what activation costs (100,000 objects: 25 s a block at a time,
- * under 2 s in windows, TCG guest).  The window is physically contiguous
- * (pd_read()), so it is smaller when memory is fragmented, down to one
- * block.
+ * under 2 s in windows, TCG guest).  A window starts at 64 KiB and doubles
+ * each time a log runs past the whole of it, up to 1 MiB: a short log, as
+ * most of them are, is not read to the end of its zones, and its buffer is
+ * not a megabyte of pages zeroed for nothing (init_on_alloc).  The window
+ * is physically contiguous (pd_read()), so it stays smaller when memory is
+ * fragmented, down to one block.
  */
 #define MDC_SCAN_BLKS		(BIO_MAX_VECS * PAGE_SIZE / OMF_BLK_SIZE)
+#define MDC_SCAN_FIRST		(SZ_64K / OMF_BLK_SIZE)
 
 struct mdc_window {
 	void	*buf;
 	u32	size;		/* blocks that fit in @buf */
+	u32	most;		/* blocks it may grow to */
 	u64	first;		/* log index of the block at @buf */
 	u32	count;		/* valid blocks at @buf */
 };
 
-/* A window of at most @blocks blocks (a scan of that many needs no more). */
+static void *mdc_window_alloc(u32 blocks)
+{
+	return kmalloc_array(blocks, OMF_BLK_SIZE, GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY);
+}
+
+/* A window for a scan of at most @blocks blocks. */
 static int mdc_window_init(struct mdc_window *w, u64 blocks)
 {
-	u32 n = min_t(u64, MDC_SCAN_BLKS, roundup_pow_of_two(max_t(u64, blocks, 1)));
+	u32 n;
 
 	memset(w, 0, sizeof(*w));
-	for (; n > 1; n /= 2) {
-		w->buf = kmalloc(n * OMF_BLK_SIZE, GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY);
+	w->most = min_t(u64, MDC_SCAN_BLKS, roundup_pow_of_two(max_t(u64, blocks, 1)));
+	for (n = min_t(u32, w->most, MDC_SCAN_FIRST); n > 1; n /= 2) {
+		w->buf = mdc_window_alloc(n);
 		if (w->buf)
 			break;
 	}
@@ -260,6 +272,21 @@ static int mdc_window_init(struct mdc_window *w, u64 blocks)
 		w->buf = kmalloc(OMF_BLK_SIZE, GFP_KERNEL);
 	w->size = n;
 	return w->buf ? 0 : -ENOMEM;
+}
+
+/* Twice the window, after a log ran past all of it; the same one if memory says no. */
+static void mdc_window_grow(struct mdc_window *w)
+{
+	void *buf;
+
+	if (w->size >= w->most || w->count < w->size)
+		return;
+	buf = mdc_window_alloc(w->size * 2);
+	if (!buf)
+		return;
+	kfree(w->buf);
+	w->buf = buf;
+	w->size *= 2;
 }
 
 /* Block @i of @log, read with the blocks after it if it is not at hand. */
@@ -271,6 +298,7 @@ static const void *mdc_window_get(struct mdc *mdc, struct mdc_log *log,
 	if (i >= w->first && i < w->first + w->count)
 		return w->buf + (i - w->first) * OMF_BLK_SIZE;
 
+	mdc_window_grow(w);
 	n = min_t(u64, w->size, log->capacity - i);
 	w->count = 0;
 	*rc = pd_read(mdc->pd, w->buf, (size_t)n * OMF_BLK_SIZE, mdc_blk_offset(mdc, log, i));

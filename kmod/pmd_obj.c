@@ -274,21 +274,37 @@ void obj_replay_reset(struct mpool *mp, u8 slot)
  */
 int obj_reserve_zones(struct mpool *mp)
 {
+	XA_STATE(xas, &mp->objs.objs, 0);
 	struct mp_obj *obj;
-	unsigned long id;
-	int rc;
+	int rc = 0;
 
-	xa_for_each(&mp->objs.objs, id, obj) {
+	/*
+	 * One walk of the table, where xa_for_each() would descend from its
+	 * root again for every object.  The pool is not published yet, so
+	 * nothing frees an object under the walk.
+	 */
+	rcu_read_lock();
+	xas_for_each(&xas, obj, ULONG_MAX) {
+		if (xas_retry(&xas, obj))
+			continue;
 		rc = smap_reserve(obj_smap(mp, obj->rec.mclass), obj->rec.zaddr, obj->rec.zcnt);
 		if (rc) {
 			pr_err("pool %s: object 0x%llx: zones %llu+%u %s\n", mp->name,
 			       obj->rec.objid, obj->rec.zaddr, obj->rec.zcnt,
 			       rc == -ERANGE ? "lie outside its device" :
 			       "overlap other objects or metadata");
-			return -EBADMSG;
+			rc = -EBADMSG;
+			break;
+		}
+		if (need_resched()) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
 		}
 	}
-	return 0;
+	rcu_read_unlock();
+	return rc;
 }
 
 /*
