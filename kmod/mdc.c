@@ -233,73 +233,76 @@ ALLOW_ERROR_INJECTION(mdc_append, ERRNO);
  * A log is read a window of blocks at a time, in one bio of up to 1 MiB,
  * rather than a block at a time: with many objects, reading the logs is
  * most of what activation costs (100,000 objects: 25 s a block at a time,
- * under 2 s in windows, TCG guest).  A window starts at 64 KiB and doubles
- * each time a log runs past the whole of it, up to 1 MiB: a short log, as
- * most of them are, is not read to the end of its zones, and its buffer is
- * not a megabyte of pages zeroed for nothing (init_on_alloc).  The window
- * is physically contiguous (pd_read()), so it stays smaller when memory is
- * fragmented, down to one block.
+ * under 2 s in windows, TCG guest).  The window is the caller's (struct
+ * mdc_window): one activation reads every MDC of its pool through one
+ * buffer, allocated, and zeroed by init_on_alloc, once.  It starts at
+ * 64 KiB and doubles each time a log runs past the whole of it, up to
+ * 1 MiB, and no read goes past what the scan asked for, so a short log is
+ * not read to the end of its zones.  The buffer is physically contiguous
+ * (pd_read()), so it stays smaller when memory is fragmented, down to one
+ * block.
  */
 #define MDC_SCAN_BLKS		(BIO_MAX_VECS * PAGE_SIZE / OMF_BLK_SIZE)
 #define MDC_SCAN_FIRST		(SZ_64K / OMF_BLK_SIZE)
-
-struct mdc_window {
-	void	*buf;
-	u32	size;		/* blocks that fit in @buf */
-	u32	most;		/* blocks it may grow to */
-	u64	first;		/* log index of the block at @buf */
-	u32	count;		/* valid blocks at @buf */
-};
 
 static void *mdc_window_alloc(u32 blocks)
 {
 	return kmalloc_array(blocks, OMF_BLK_SIZE, GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY);
 }
 
-/* A window for a scan of at most @blocks blocks. */
-static int mdc_window_init(struct mdc_window *w, u64 blocks)
+void mdc_window_free(struct mdc_window *w)
 {
-	u32 n;
-
+	kfree(w->buf);
 	memset(w, 0, sizeof(*w));
-	w->most = min_t(u64, MDC_SCAN_BLKS, roundup_pow_of_two(max_t(u64, blocks, 1)));
-	for (n = min_t(u32, w->most, MDC_SCAN_FIRST); n > 1; n /= 2) {
-		w->buf = mdc_window_alloc(n);
-		if (w->buf)
-			break;
-	}
-	if (!w->buf)
-		w->buf = kmalloc(OMF_BLK_SIZE, GFP_KERNEL);
-	w->size = n;
-	return w->buf ? 0 : -ENOMEM;
 }
 
-/* Twice the window, after a log ran past all of it; the same one if memory says no. */
-static void mdc_window_grow(struct mdc_window *w)
+/*
+ * Make room for the next read: a first buffer, or twice the current one
+ * when the last read filled it (a log that goes on past it).  A larger
+ * buffer that memory refuses leaves the current one.
+ */
+static int mdc_window_room(struct mdc_window *w)
 {
 	void *buf;
+	u32 n;
 
-	if (w->size >= w->most || w->count < w->size)
-		return;
+	if (!w->buf) {
+		for (n = MDC_SCAN_FIRST; n > 1; n /= 2) {
+			w->buf = mdc_window_alloc(n);
+			if (w->buf)
+				break;
+		}
+		if (!w->buf)
+			w->buf = kmalloc(OMF_BLK_SIZE, GFP_KERNEL);
+		w->size = w->buf ? n : 0;
+		w->count = 0;
+		return w->buf ? 0 : -ENOMEM;
+	}
+	if (w->size >= MDC_SCAN_BLKS || w->count < w->size)
+		return 0;
 	buf = mdc_window_alloc(w->size * 2);
-	if (!buf)
-		return;
-	kfree(w->buf);
-	w->buf = buf;
-	w->size *= 2;
+	if (buf) {
+		kfree(w->buf);
+		w->buf = buf;
+		w->size *= 2;
+		w->count = 0;
+	}
+	return 0;
 }
 
-/* Block @i of @log, read with the blocks after it if it is not at hand. */
+/* Block @i of @log, read with the ones after it (below @end) if it is not at hand. */
 static const void *mdc_window_get(struct mdc *mdc, struct mdc_log *log,
-				  struct mdc_window *w, u64 i, int *rc)
+				  struct mdc_window *w, u64 i, u64 end, int *rc)
 {
 	u32 n;
 
 	if (i >= w->first && i < w->first + w->count)
 		return w->buf + (i - w->first) * OMF_BLK_SIZE;
 
-	mdc_window_grow(w);
-	n = min_t(u64, w->size, log->capacity - i);
+	*rc = mdc_window_room(w);
+	if (*rc)
+		return NULL;
+	n = min_t(u64, w->size, end - i);
 	w->count = 0;
 	*rc = pd_read(mdc->pd, w->buf, (size_t)n * OMF_BLK_SIZE, mdc_blk_offset(mdc, log, i));
 	/* A bad block further on must not stop a log that ends before it. */
@@ -320,10 +323,9 @@ static const void *mdc_window_get(struct mdc *mdc, struct mdc_log *log,
  * after CEND to it; otherwise only measure the log.  A scan of one block
  * finds the log's generation.
  */
-static int mdc_scan(struct mdc *mdc, struct mdc_log *log, mdc_replay_fn *replay,
-		    void *arg, u64 limit)
+static int mdc_scan(struct mdc *mdc, struct mdc_window *win, struct mdc_log *log,
+		    mdc_replay_fn *replay, void *arg, u64 limit)
 {
-	struct mdc_window win;
 	bool cstart = false;
 	int rc;
 	u64 i;
@@ -334,9 +336,8 @@ static int mdc_scan(struct mdc *mdc, struct mdc_log *log, mdc_replay_fn *replay,
 	log->complete = false;
 
 	limit = min(limit, log->capacity);
-	rc = mdc_window_init(&win, limit);
-	if (rc)
-		return rc;
+	/* What the window holds may be another log's. */
+	win->count = 0;
 
 	for (i = 0; i < limit; i++) {
 		const void *blk, *rec;
@@ -344,7 +345,7 @@ static int mdc_scan(struct mdc *mdc, struct mdc_log *log, mdc_replay_fn *replay,
 		u32 crc;
 		u64 gen;
 
-		blk = mdc_window_get(mdc, log, &win, i, &rc);
+		blk = mdc_window_get(mdc, log, win, i, limit, &rc);
 		if (!blk)
 			goto out;
 		if (omf_blk_check(blk, i, mdc->poolid, log->logid, log->last_crc,
@@ -396,7 +397,6 @@ end:
 		log->complete = false;
 	}
 out:
-	kfree(win.buf);
 	return rc;
 }
 
@@ -412,34 +412,35 @@ out:
  * when the generations tie.  A replay that fails is the load's error only
  * if its log proves complete, as if it had been measured first.  Without
  * @reset the newer log is measured, then replayed: read twice, but the
- * older one still not.
+ * older one still not.  Every read goes through @win, the caller's.
  */
-int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, mdc_reset_fn *reset, void *arg)
+int mdc_load(struct mdc *mdc, struct mdc_window *win, mdc_replay_fn *replay,
+	     mdc_reset_fn *reset, void *arg)
 {
 	struct mdc_log *a = &mdc->log[0], *b = &mdc->log[1], *c;
 	int rc, i;
 
 	mutex_lock(&mdc->lock);
 	for (i = 0; i < 2; i++) {
-		rc = mdc_scan(mdc, &mdc->log[i], NULL, NULL, 1);
+		rc = mdc_scan(mdc, win, &mdc->log[i], NULL, NULL, 1);
 		if (rc)
 			goto out;
 	}
 
 	if (a->gen != b->gen) {
 		c = a->gen > b->gen ? a : b;
-		rc = mdc_scan(mdc, c, reset ? replay : NULL, arg, U64_MAX);
+		rc = mdc_scan(mdc, win, c, reset ? replay : NULL, arg, U64_MAX);
 		if (rc && reset) {
 			/* The replay failed: the load's error if @c is the log to keep. */
 			int err = rc;
 
-			rc = mdc_scan(mdc, c, NULL, NULL, U64_MAX);
+			rc = mdc_scan(mdc, win, c, NULL, NULL, U64_MAX);
 			if (!rc && c->complete)
 				rc = err;
 		} else if (!rc && c->complete) {
 			mdc->active = c == b;
 			if (!reset)
-				rc = mdc_scan(mdc, c, replay, arg, U64_MAX);
+				rc = mdc_scan(mdc, win, c, replay, arg, U64_MAX);
 			goto out;
 		}
 		if (rc)
@@ -450,7 +451,7 @@ int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, mdc_reset_fn *reset, void *
 	}
 
 	for (i = 0; i < 2; i++) {
-		rc = mdc_scan(mdc, &mdc->log[i], NULL, NULL, U64_MAX);
+		rc = mdc_scan(mdc, win, &mdc->log[i], NULL, NULL, U64_MAX);
 		if (rc)
 			goto out;
 	}
@@ -470,7 +471,7 @@ int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, mdc_reset_fn *reset, void *
 	}
 
 	/* The inactive log's generation still counts for the next compaction. */
-	rc = mdc_scan(mdc, &mdc->log[mdc->active], replay, arg, U64_MAX);
+	rc = mdc_scan(mdc, win, &mdc->log[mdc->active], replay, arg, U64_MAX);
 out:
 	mutex_unlock(&mdc->lock);
 	return rc;

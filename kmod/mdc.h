@@ -97,8 +97,28 @@ int mdc_init(struct mdc *mdc, struct pd_dev *pd, u64 zone_bytes, const u8 *pooli
 	     mdc_snapshot_fn *snapshot, void *arg);
 void mdc_destroy(struct mdc *mdc);
 
+/**
+ * struct mdc_window - blocks of a log read ahead in one bio, for mdc_load()
+ * @buf:   the blocks (physically contiguous)
+ * @size:  blocks that fit in @buf
+ * @first: log index of the block at @buf
+ * @count: blocks at @buf read from the log being scanned
+ *
+ * Lent by mdc_load()'s caller, so that one activation reads every MDC of a
+ * pool through one buffer.  Start it zeroed; mdc_window_free() when done.
+ */
+struct mdc_window {
+	void	*buf;
+	u32	size;
+	u64	first;
+	u32	count;
+};
+
+void mdc_window_free(struct mdc_window *w);
+
 int mdc_format(struct mdc *mdc);
-int mdc_load(struct mdc *mdc, mdc_replay_fn *replay, mdc_reset_fn *reset, void *arg);
+int mdc_load(struct mdc *mdc, struct mdc_window *win, mdc_replay_fn *replay,
+	     mdc_reset_fn *reset, void *arg);
 int mdc_append(struct mdc *mdc, u16 type, const void *rec, u16 len);
 
 static inline int mdc_error(const struct mdc *mdc)

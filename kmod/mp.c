@@ -545,8 +545,8 @@ static void mp_mdcn_reset(void *arg)
 	obj_replay_reset(r->mp, r->slot);
 }
 
-/* Reserve MDC-1..N's zones and replay each into the object table. */
-static int mp_load_mdcs(struct mpool *mp)
+/* Reserve MDC-1..N's zones and replay each into the object table, read through @win. */
+static int mp_load_mdcs(struct mpool *mp, struct mdc_window *win)
 {
 	struct pmd_state *st = &mp->st;
 	int i, c, rc;
@@ -578,7 +578,7 @@ static int mp_load_mdcs(struct mpool *mp)
 		if (!rc) {
 			struct mp_replay r = { .mp = mp, .slot = i + 1 };
 
-			rc = mdc_load(&mp->mdcn[i], mp_mdcn_replay, mp_mdcn_reset, &r);
+			rc = mdc_load(&mp->mdcn[i], win, mp_mdcn_replay, mp_mdcn_reset, &r);
 		}
 		if (rc)
 			return rc;
@@ -747,15 +747,15 @@ static struct mp_dev *mp_adopt_devices(struct mpool *mp, const struct mp_found *
 	return d0;
 }
 
-/* Replay MDC-0 (on @d0) into mp->st; it must describe the pool. */
-static int mp_load_mdc0(struct mpool *mp, struct mp_dev *d0)
+/* Replay MDC-0 (on @d0) into mp->st, read through @win; it must describe the pool. */
+static int mp_load_mdc0(struct mpool *mp, struct mp_dev *d0, struct mdc_window *win)
 {
 	int rc;
 
 	rc = mdc_init(&mp->mdc0, &d0->pd, mp_zone_bytes(d0->sb.dev.zonepg), mp->poolid, 0,
 		      d0->sb.mdc0_zaddr, d0->sb.mdc0_zcnt, pmd_snapshot, &mp->st);
 	if (!rc)
-		rc = mdc_load(&mp->mdc0, pmd_replay, NULL, &mp->st);
+		rc = mdc_load(&mp->mdc0, win, pmd_replay, NULL, &mp->st);
 	if (!rc && !mp->st.have_pool)
 		rc = -EBADMSG;
 	return rc;
@@ -801,6 +801,7 @@ static void mp_repair_sbs(struct mpool *mp, const struct mp_found *f, int n)
 int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist *dl,
 		struct mpool **mpp)
 {
+	struct mdc_window win = {};
 	struct mp_found *f;
 	struct mp_dev *d0;
 	struct mpool *mp;
@@ -832,16 +833,18 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 
 	/* The pool owns the devices from here; mp_free() closes them. */
 	d0 = mp_adopt_devices(mp, f, dl, params->mp_name);
-	rc = mp_load_mdc0(mp, d0);
+	rc = mp_load_mdc0(mp, d0, &win);
 	if (rc)
-		goto out_pool;
+		goto out_window;
 	rc = mp_reconcile(mp, flags);
 	if (rc)
-		goto out_pool;
+		goto out_window;
 	rc = mp_init_smaps(mp, d0);
 	if (rc)
-		goto out_pool;
-	rc = mp_load_mdcs(mp) ?: obj_reserve_zones(mp);
+		goto out_window;
+	rc = mp_load_mdcs(mp, &win);
+	mdc_window_free(&win);
+	rc = rc ?: obj_reserve_zones(mp);
 	if (rc)
 		goto out_pool;
 	if (mp->dev[MP_MED_CAPACITY].present) {
@@ -865,6 +868,8 @@ int mp_activate(struct mpool_params *params, u32 flags, const struct mp_devlist 
 	pr_info("activated pool %s\n", mp->name);
 	return 0;
 
+out_window:
+	mdc_window_free(&win);
 out_pool:
 	mp_free(mp);
 	goto out_found;
