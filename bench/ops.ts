@@ -14,13 +14,24 @@
  *     same libc binding; p50 and p99 of each call's time. A second
  *     baseline writes 8 KiB at 4 KiB steps: a 4 KiB record and its headers
  *     span two log pages in 1.9.0's format, a sync append writes both, and
- *     the next one rewrites the second. A third row times a bare koffi
- *     MLOG_WRITE of the same pattern on the same mlog, and a fourth
- *     the part of each append spent in the media's write (the library's
- *     MLOG_WRITE call): what is left of an append is the framing's own;
+ *     the next one rewrites the second. Each append's write (the
+ *     library's MLOG_WRITE call, timed) is replayed at once on a second
+ *     mlog by a bare koffi MLOG_WRITE of the same offset and length: the
+ *     replay against the raw I/O is the kernel's part, the write against
+ *     its replay the library's, and what is left of an append the
+ *     framing's own.
+ *     A last pair times the framing alone, over a medium that writes
+ *     nothing, right after a 1 ms sleep (as every sync append runs: after
+ *     the last one's wait for the disk) against back to back: under TCG
+ *     code that runs after a sleep is several times slower (the vCPU's
+ *     translated-code TLB starts cold after a context switch);
  *   - the library's cost per call: Mblocks.find() (MB_FIND) and
  *     Mblocks.readInto() of 4 KiB (MB_READ), against a koffi ioctl of the
- *     same request from a buffer encoded once, outside the loop.
+ *     same request from a buffer encoded once, outside the loop. find()
+ *     returns the properties, decoded: a second baseline is the bare
+ *     ioctl followed by the same fields read out of its buffer by hand
+ *     (at the generated LAYOUT offsets), what a caller who wants the
+ *     answer writes.
  *
  * Rounds are interleaved (mpool, baseline, mpool, ...), the first is a
  * warm-up and not counted.
@@ -30,7 +41,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import koffi from 'koffi';
 import { IOCTLS } from '../userland/src/gen/ioctl.js';
-import { MpiocMblock, MpiocMblockRw, MpiocMlogIo } from '../userland/src/gen/structs.js';
+import { LAYOUT, MpiocMblock, MpiocMblockRw, MpiocMlogIo } from '../userland/src/gen/structs.js';
+import { mclassName } from '../userland/src/lib/device.js';
 import { AlignedBuffer } from '../userland/src/lib/aligned.js';
 import { kernelMlogMedia } from '../userland/src/lib/mlog.js';
 import { Mlog } from '../userland/src/mlog/framing.js';
@@ -69,6 +81,7 @@ function sh(cmd: string, args: string[]): string {
 // caller who skips the library would write it.
 const libc = koffi.load('libc.so.6');
 const bareIoctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
+const usleep = libc.func('int usleep(unsigned int usec)');
 
 export function runOpsBench(helpers: string): OpsRow[] {
   const xfer = (...args: (string | number)[]): number => Number(sh(join(helpers, 'xfer'), args.map(String)).trim().split('\n')[0]);
@@ -95,6 +108,9 @@ export function runOpsBench(helpers: string): OpsRow[] {
   page.bytes.fill(0x5a);
   const rawPage = sys.anonymousMapping(8192);
   rawPage.bytes.fill(0x5a);
+  // What the replays of the appends' writes send: up to a whole flush.
+  const replayBuf = sys.anonymousMapping(1 << 20);
+  replayBuf.bytes.fill(0x5a);
 
   // The object the per-call rows ask about: one committed page.
   const { id } = pool.mblocks.alloc();
@@ -116,6 +132,27 @@ export function runOpsBench(helpers: string): OpsRow[] {
   const bare = (request: number, arg: Buffer) => (): void => {
     if ((bareIoctl(pool.fd, request, arg) as number) < 0) throw new Error(`ioctl: errno ${koffi.errno()}`);
   };
+  // MB_FIND by hand, its answer read out as find() gives it.
+  const findView = viewOf(findArg);
+  const px = LAYOUT.mpioc_mblock.fields.mb_props.offset;
+  const pr = px + LAYOUT.mblock_props_ex.fields.mbx_props.offset;
+  const PR = LAYOUT.mblock_props.fields;
+  const bareFind = bare(find.request, findArg);
+  let answer: object | null = null;
+  const bareFindDecoded = (): void => {
+    bareFind();
+    const objid = findView.getBigUint64(pr + PR.mpr_objid.offset, true);
+    answer = {
+      id: objid,
+      idHex: `0x${objid.toString(16)}`,
+      mclass: mclassName(findView.getUint32(pr + PR.mpr_mclassp.offset, true)),
+      capacity: BigInt(findView.getUint32(pr + PR.mpr_alloc_cap.offset, true)),
+      written: BigInt(findView.getUint32(pr + PR.mpr_write_len.offset, true)),
+      optimalWriteSize: BigInt(findView.getUint32(pr + PR.mpr_optimal_wrsz.offset, true)),
+      committed: findView.getUint8(pr + PR.mpr_iscommitted.offset) !== 0,
+      zoneCount: findView.getUint8(px + LAYOUT.mblock_props_ex.fields.mbx_zonecnt.offset),
+    };
+  };
 
   const v = {
     small: [[], []] as [number[], number[]],
@@ -125,7 +162,9 @@ export function runOpsBench(helpers: string): OpsRow[] {
     p99pages: [[], []] as [number[], number[]],
     p50ioctl: [[], []] as [number[], number[]],
     p50media: [[], []] as [number[], number[]],
+    framingCold: [[], []] as [number[], number[]],
     find: [[], []] as [number[], number[]],
+    findDecoded: [[], []] as [number[], number[]],
     read: [[], []] as [number[], number[]],
   };
   const keep = (round: number, into: [number[], number[]], which: 0 | 1, x: number): void => void (round > 0 && into[which].push(x));
@@ -141,6 +180,8 @@ export function runOpsBench(helpers: string): OpsRow[] {
       // The kernel mlog's media, its writes timed: what an append spends in MLOG_WRITE (and the library's call of it).
       const media = kernelMlogMedia(pool, ml.id);
       let inWrite = 0;
+      let writes = 0;
+      let lastWrite = { off: 0, length: 0 };
       const timed: MlogMedia = {
         sectorSize: media.sectorSize,
         capacity: media.capacity,
@@ -151,31 +192,51 @@ export function runOpsBench(helpers: string): OpsRow[] {
           const t = now();
           media.write(off, buf);
           inWrite += now() - t;
+          writes += 1;
+          lastWrite = { off, length: buf.length };
         },
         allocBuffer: (n) => media.allocBuffer(n),
       };
       const log = Mlog.open(timed);
       const rec = new Uint8Array(4096).fill(0xa5);
+      // The second mlog, where each append's write is replayed right after it.
+      const replayLog = pool.mlogs.alloc({ capacity: 8 << 20 });
+      pool.mlogs.commit(replayLog.id);
+      const replayIov = encodeIovecs([{ address: replayBuf.address, length: 4096 }]);
+      const replayArg = Buffer.alloc(MpiocMlogIo.size);
+      const replayWrite = bare(IOCTLS.MPIOC_MLOG_WRITE.request, replayArg);
       const mlUs: number[] = [];
       const writeUs: number[] = [];
+      const ioUs: number[] = [];
       for (let i = 0; i < APPENDS; i++) {
         inWrite = 0;
-        const t0 = now();
+        writes = 0;
+        let t0 = now();
         log.append(rec, true);
         mlUs.push((now() - t0) * 1e6);
         writeUs.push(inWrite * 1e6);
+        if (writes !== 1) throw new Error(`a 4 KiB sync append made ${writes} writes, not 1: the replay row would compare the wrong things`);
+        encodeIovecs([{ address: replayBuf.address, length: lastWrite.length }], replayIov);
+        MpiocMlogIo.encode(viewOf(replayArg), 0, { ...MpiocMlogIo.zero(), mi_objid: replayLog.id, mi_off: BigInt(lastWrite.off), mi_op: 1, mi_iovc: 1, mi_iov: koffi.address(replayIov) });
+        t0 = now();
+        replayWrite();
+        ioUs.push((now() - t0) * 1e6);
       }
       log.close();
-      // The same mlog past what the framing wrote: 8 KiB MLOG_WRITEs at 4 KiB steps, each FUA, straight through koffi.
-      const ioUs: number[] = [];
-      const mlIov = encodeIovecs([{ address: rawPage.address, length: 8192 }]);
-      const mlArg = Buffer.alloc(MpiocMlogIo.size);
-      const mlWrite = bare(IOCTLS.MPIOC_MLOG_WRITE.request, mlArg);
+      pool.mlogs.delete(replayLog.id);
+      // The framing alone, over a medium that writes nothing: each append right after a 1 ms sleep, then one back to back.
+      const nullMedia: MlogMedia = { sectorSize: media.sectorSize, capacity: 64 << 20, uuid: media.uuid, gen: media.gen, read: (_off, buf) => buf.fill(0), write: () => {} };
+      const [coldLog, hotLog] = [Mlog.open(nullMedia), Mlog.open(nullMedia)];
+      const coldUs: number[] = [];
+      const hotUs: number[] = [];
       for (let i = 0; i < APPENDS; i++) {
-        MpiocMlogIo.encode(viewOf(mlArg), 0, { ...MpiocMlogIo.zero(), mi_objid: ml.id, mi_off: BigInt((4 << 20) + i * 4096), mi_op: 1, mi_iovc: 1, mi_iov: koffi.address(mlIov) });
-        const t0 = now();
-        mlWrite();
-        ioUs.push((now() - t0) * 1e6);
+        usleep(1000);
+        let t0 = now();
+        coldLog.append(rec, true);
+        coldUs.push((now() - t0) * 1e6);
+        t0 = now();
+        hotLog.append(rec, true);
+        hotUs.push((now() - t0) * 1e6);
       }
       pool.mlogs.delete(ml.id);
       // `bytes` at `step` after the last: the 8 KiB rows step by 4 KiB, each write rewriting the page the last one ended in, as the framing's flushes do.
@@ -194,13 +255,17 @@ export function runOpsBench(helpers: string): OpsRow[] {
       const [p50, p99] = rawSync(8192, 4096);
       const [i50] = percentiles(ioUs);
       const [w50] = percentiles(writeUs);
+      keep(round, v.framingCold, 0, percentiles(coldUs)[0]);
+      keep(round, v.framingCold, 1, percentiles(hotUs)[0]);
       for (const [into, m, r] of [[v.p50, m50, r50], [v.p99, m99, r99], [v.p50pages, m50, p50], [v.p99pages, m99, p99], [v.p50ioctl, i50, p50], [v.p50media, w50, i50]] as const) {
         keep(round, into, 0, m);
         keep(round, into, 1, r);
       }
 
       keep(round, v.find, 0, perCall(() => void pool.mblocks.find(id)));
-      keep(round, v.find, 1, perCall(bare(find.request, findArg)));
+      keep(round, v.find, 1, perCall(bareFind));
+      keep(round, v.findDecoded, 0, perCall(() => void pool.mblocks.find(id)));
+      keep(round, v.findDecoded, 1, perCall(bareFindDecoded));
       keep(round, v.read, 0, perCall(() => pool.mblocks.readInto(id, 0, page)));
       keep(round, v.read, 1, perCall(bare(read.request, readArg)));
       console.log(`ops: round ${round}${round === 0 ? ' (warm-up)' : ''} done`);
@@ -208,6 +273,7 @@ export function runOpsBench(helpers: string): OpsRow[] {
   } finally {
     // readArg holds the iovec array's address: it stays reachable until here.
     void iov.length;
+    void answer;
     sys.close(rawFd);
     pool.mblocks.delete(id);
     pool.close();
@@ -227,9 +293,11 @@ export function runOpsBench(helpers: string): OpsRow[] {
     row('mlog 4 KiB sync append through the framing, p99', 'µs', 'lower', 'O_DIRECT 4 KiB pwrite + fsync, p99', '<= 1.0x', v.p99),
     row('mlog 4 KiB sync append, p50, against the two pages it writes', 'µs', 'lower', 'O_DIRECT 8 KiB pwrite at 4 KiB steps + fsync, p50', '', v.p50pages),
     row('mlog 4 KiB sync append, p99, against the two pages it writes', 'µs', 'lower', 'O_DIRECT 8 KiB pwrite at 4 KiB steps + fsync, p99', '', v.p99pages),
-    row('bare MLOG_WRITE of 8 KiB at 4 KiB steps (koffi ioctl, FUA), p50', 'µs', 'lower', 'O_DIRECT 8 KiB pwrite at 4 KiB steps + fsync, p50', '', v.p50ioctl),
-    row("an append's time in the media's write (library + MLOG_WRITE), p50", 'µs', 'lower', 'bare MLOG_WRITE of 8 KiB at 4 KiB steps, p50', '', v.p50media),
+    row("a bare MLOG_WRITE replaying each append's write (koffi ioctl, FUA), p50", 'µs', 'lower', 'O_DIRECT 8 KiB pwrite at 4 KiB steps + fsync, p50', '', v.p50ioctl),
+    row("an append's time in the media's write (library + MLOG_WRITE), p50", 'µs', 'lower', 'its bare replay, p50', '', v.p50media),
+    row('the framing alone (a medium that writes nothing), right after a 1 ms sleep, p50', 'µs', 'lower', 'the same, back to back, p50', '', v.framingCold),
     row('library Mblocks.find() (MB_FIND)', 'µs/call', 'lower', 'koffi ioctl of the same request', '<= 1.3x', v.find),
+    row('library Mblocks.find(), against the bare ioctl with its answer read out', 'µs/call', 'lower', 'koffi ioctl + the same fields read at LAYOUT offsets', '', v.findDecoded),
     row('library Mblocks.readInto() 4 KiB (MB_READ)', 'µs/call', 'lower', 'koffi ioctl of the same request', '<= 1.3x', v.read),
   ];
 }
