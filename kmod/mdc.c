@@ -275,7 +275,6 @@ static int mdc_window_room(struct mdc_window *w)
 		if (!w->buf)
 			w->buf = kmalloc(OMF_BLK_SIZE, GFP_KERNEL);
 		w->size = w->buf ? n : 0;
-		w->count = 0;
 		return w->buf ? 0 : -ENOMEM;
 	}
 	if (w->size >= MDC_SCAN_BLKS || w->count < w->size)
@@ -285,7 +284,6 @@ static int mdc_window_room(struct mdc_window *w)
 		kfree(w->buf);
 		w->buf = buf;
 		w->size *= 2;
-		w->count = 0;
 	}
 	return 0;
 }
